@@ -1,0 +1,6 @@
+//! Native-only build steps: reading data sets from disk and cleaning them.
+
+pub mod loaders;
+pub mod tags;
+
+pub use loaders::{load, Dataset, Format, LoadError, LoadOptions, LoadReport};

@@ -1,0 +1,70 @@
+//! The `kith` command line: a thin clap shell over the core. Each subcommand
+//! lives in its own file; this one parses arguments and reports errors.
+
+mod eval;
+mod progress;
+mod serve;
+mod tune;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::build::Format;
+
+/// Kith builds what the browser loads and measures recommendation quality offline.
+#[derive(Debug, Parser)]
+#[command(name = "kith", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate popularity, random and MF models with the standard offline protocol
+    /// (per-user random 75/25 split, full ranking, training items excluded).
+    Eval(eval::EvalArgs),
+    /// Choose MF hyper-parameters on a validation split carved from the training
+    /// data (the test split is never looked at).
+    Tune(tune::TuneArgs),
+    /// Serve a folder (the demo page) over HTTP on localhost.
+    Serve(serve::ServeArgs),
+}
+
+/// A data-set format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// MovieLens 100K folder (u.data, u.item).
+    Ml100k,
+    /// goodbooks-10k folder (books.csv, tags.csv, book_tags.csv, ratings.csv).
+    Goodbooks,
+    /// Kith's generic folder (items.csv, interactions.csv); see docs/DATA.md.
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Ml100k => Format::Ml100k,
+            FormatArg::Goodbooks => Format::Goodbooks,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(a) => eval::run(a),
+        Command::Tune(a) => tune::run(a),
+        Command::Serve(a) => serve::run(a),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("kith: error: {msg}");
+            1
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The offline evaluation protocol: split, train each model, rank every item
+//! for every test user (their training items excluded), and measure.
+//!
+//! Popularity and random are the baselines; MF models go through the same
+//! [`MfModel`] scorer the browser uses.
+
+use std::time::Instant;
+
+use rand::Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::interactions::{rng, SparseMatrix};
+use crate::metrics::{ItemFeatures, MetricAccumulator, MetricReport};
+use crate::mf::als::AlsParams;
+use crate::mf::bpr::BprParams;
+use crate::mf::{top_k, MfError, MfModel};
+
+/// A model the protocol can train and rank with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelSpec {
+    /// Items by training popularity.
+    Popularity,
+    /// Uniformly random scores (seeded per user).
+    Random,
+    /// Biased MF trained with BPR.
+    Bpr(BprParams),
+    /// MF trained with weighted ALS.
+    Als(AlsParams),
+}
+
+impl ModelSpec {
+    /// The model's key in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelSpec::Popularity => "popularity",
+            ModelSpec::Random => "random",
+            ModelSpec::Bpr(_) => "bpr",
+            ModelSpec::Als(_) => "als",
+        }
+    }
+
+    /// The four standard models with their tuned defaults.
+    pub fn standard(seed: u64) -> Vec<ModelSpec> {
+        vec![
+            ModelSpec::Popularity,
+            ModelSpec::Random,
+            ModelSpec::Bpr(BprParams {
+                seed,
+                ..BprParams::default()
+            }),
+            ModelSpec::Als(AlsParams {
+                seed,
+                ..AlsParams::default()
+            }),
+        ]
+    }
+}
+
+/// A trained ranker: scores every item for a training user.
+pub enum Ranker {
+    /// Fixed scores for everyone.
+    Popularity(Vec<f32>),
+    /// Random scores from this seed.
+    Random(u64),
+    /// The MF scorer.
+    Mf(MfModel),
+}
+
+impl Ranker {
+    /// Trains the model a spec names on `train`.
+    pub fn train(
+        spec: &ModelSpec,
+        train: &SparseMatrix,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Ranker, MfError> {
+        Ok(match spec {
+            ModelSpec::Popularity => {
+                Ranker::Popularity(train.column_counts().into_iter().map(|c| c as f32).collect())
+            }
+            ModelSpec::Random => Ranker::Random(0x5eed),
+            ModelSpec::Bpr(p) => Ranker::Mf(crate::mf::bpr::train(train, p, progress)?),
+            ModelSpec::Als(p) => Ranker::Mf(crate::mf::als::train(train, p, progress)?),
+        })
+    }
+
+    /// Scores of every item for training user `u`.
+    pub fn scores(&self, u: usize, n_items: usize, out: &mut Vec<f32>) {
+        match self {
+            Ranker::Popularity(p) => {
+                out.clear();
+                out.extend_from_slice(p);
+            }
+            Ranker::Random(seed) => {
+                let mut r = rng(seed ^ (u as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                out.clear();
+                out.extend((0..n_items).map(|_| r.random::<f32>()));
+            }
+            Ranker::Mf(m) => match m.user(u) {
+                Some(v) => {
+                    // Cannot fail: the vector comes from the model itself.
+                    let _ = m.score_all(&v, out);
+                }
+                None => {
+                    out.clear();
+                    out.extend_from_slice(&m.item_bias);
+                }
+            },
+        }
+    }
+}
+
+/// What was evaluated, so a report can be reproduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Protocol {
+    /// Where the data came from.
+    pub data: String,
+    /// How train and test were made ("per-user random 75/25" or "given files").
+    pub split: String,
+    /// Seed of the split and the models.
+    pub seed: u64,
+    /// List length.
+    pub k: usize,
+    /// Users in the data.
+    pub users: usize,
+    /// Items ranked (all of them).
+    pub items: usize,
+    /// Training interactions.
+    pub train_interactions: usize,
+    /// Test interactions.
+    pub test_interactions: usize,
+    /// Users with at least one test item, who were scored.
+    pub evaluated_users: usize,
+    /// What the intra-list diversity is computed on: "tags" or "co-occurrence".
+    pub ild_features: String,
+    /// Every rating counts as a positive; training items are excluded from ranking.
+    pub relevance: String,
+}
+
+/// One model's result.
+#[derive(Debug, Clone)]
+pub struct ModelResult {
+    /// Report key.
+    pub name: String,
+    /// The figures.
+    pub metrics: MetricReport,
+    /// Wall-clock training time.
+    pub train_seconds: f64,
+}
+
+/// Ranks every item for every user with test items and accumulates metrics.
+pub fn measure(
+    ranker: &Ranker,
+    train: &SparseMatrix,
+    test: &SparseMatrix,
+    features: &ItemFeatures,
+    k: usize,
+) -> MetricReport {
+    let n_items = train.n_cols();
+    let popularity = train.column_counts();
+    let n_users = train.n_rows();
+    (0..n_users)
+        .into_par_iter()
+        .filter(|&u| !test.row(u).is_empty())
+        .fold(
+            || (MetricAccumulator::new(k, n_items), Vec::with_capacity(n_items)),
+            |(mut acc, mut scores), u| {
+                ranker.scores(u, n_items, &mut scores);
+                let list: Vec<u32> = top_k(&scores, k, train.row(u)).into_iter().map(|(i, _)| i).collect();
+                acc.add(&list, test.row(u), features, &popularity, n_users);
+                (acc, scores)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(
+            || MetricAccumulator::new(k, n_items),
+            |mut a, b| {
+                a.merge(&b);
+                a
+            },
+        )
+        .finish()
+}
+
+/// Trains and measures each model on one split.
+pub fn evaluate(
+    train: &SparseMatrix,
+    test: &SparseMatrix,
+    features: &ItemFeatures,
+    k: usize,
+    models: &[ModelSpec],
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<Vec<ModelResult>, MfError> {
+    let mut out = Vec::new();
+    for spec in models {
+        let name = spec.name();
+        let start = Instant::now();
+        let ranker = Ranker::train(spec, train, &mut |d, t| progress(name, d, t))?;
+        let train_seconds = start.elapsed().as_secs_f64();
+        let metrics = measure(&ranker, train, test, features, k);
+        out.push(ModelResult {
+            name: name.to_string(),
+            metrics,
+            train_seconds,
+        });
+    }
+    Ok(out)
+}
+
+/// Diversity features: the items' tags when the catalog has them, else the
+/// sets of training users who chose each item.
+pub fn item_features(tags: Option<Vec<Vec<u32>>>, train: &SparseMatrix) -> (ItemFeatures, &'static str) {
+    match tags {
+        Some(t) if t.iter().any(|s| !s.is_empty()) => (ItemFeatures::new(t), "tags"),
+        _ => {
+            let items = train.transpose();
+            let sets = (0..items.n_rows()).map(|i| items.row(i).to_vec()).collect();
+            (ItemFeatures::new(sets), "co-occurrence")
+        }
+    }
+}
+
+/// The report as one JSON object: `{"protocol": {...}, "models": {"<name>": {"ndcg@10": …}}}`,
+/// plus training seconds under `"train_seconds"`.
+pub fn to_json(protocol: &Protocol, results: &[ModelResult]) -> serde_json::Value {
+    let mut models = serde_json::Map::new();
+    let mut times = serde_json::Map::new();
+    for r in results {
+        let mut m = serde_json::Map::new();
+        for (name, v) in r.metrics.named() {
+            m.insert(name, serde_json::json!(v));
+        }
+        models.insert(r.name.clone(), serde_json::Value::Object(m));
+        times.insert(r.name.clone(), serde_json::json!(r.train_seconds));
+    }
+    serde_json::json!({
+        "protocol": protocol,
+        "models": models,
+        "train_seconds": times,
+    })
+}
+
+/// The report as a plain-text table.
+pub fn to_table(protocol: &Protocol, results: &[ModelResult]) -> String {
+    let mut s = format!(
+        "{} — {} split, seed {}, {} users × {} items, {} train / {} test interactions, {} users scored\n\n",
+        protocol.data,
+        protocol.split,
+        protocol.seed,
+        protocol.users,
+        protocol.items,
+        protocol.train_interactions,
+        protocol.test_interactions,
+        protocol.evaluated_users
+    );
+    let Some(first) = results.first() else {
+        return s;
+    };
+    s.push_str(&format!("{:<12}", "model"));
+    for (name, _) in first.metrics.named() {
+        s.push_str(&format!("{name:>14}"));
+    }
+    s.push_str(&format!("{:>10}\n", "train s"));
+    for r in results {
+        s.push_str(&format!("{:<12}", r.name));
+        for (_, v) in r.metrics.named() {
+            s.push_str(&format!("{v:>14.4}"));
+        }
+        s.push_str(&format!("{:>10.2}\n", r.train_seconds));
+    }
+    s.push_str(&format!("\nild@{} on {}; novelty in bits.\n", protocol.k, protocol.ild_features));
+    s
+}

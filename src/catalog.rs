@@ -206,7 +206,10 @@ mod tests {
 
     #[test]
     fn titles_without_series_are_unchanged() {
-        assert_eq!(parse_series("To Kill a Mockingbird").0, "To Kill a Mockingbird");
+        assert_eq!(
+            parse_series("To Kill a Mockingbird").0,
+            "To Kill a Mockingbird"
+        );
         assert!(parse_series("Persuasion (Penguin Classics)").1.is_none());
         assert!(parse_series("(#1)").1.is_none());
         assert!(parse_series("").1.is_none());

@@ -40,20 +40,55 @@ impl ModelSpec {
         }
     }
 
-    /// The four standard models with their tuned defaults.
-    pub fn standard(seed: u64) -> Vec<ModelSpec> {
+    /// The four standard models, with MF hyper-parameters tuned for the
+    /// given catalog (see [`tuned`]).
+    pub fn standard(catalog: TunedFor, seed: u64) -> Vec<ModelSpec> {
+        let (bpr, als) = tuned(catalog, seed);
         vec![
             ModelSpec::Popularity,
             ModelSpec::Random,
-            ModelSpec::Bpr(BprParams {
+            ModelSpec::Bpr(bpr),
+            ModelSpec::Als(als),
+        ]
+    }
+}
+
+/// Which catalog's tuned hyper-parameters to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunedFor {
+    /// MovieLens 100K's (also the default for other data).
+    Ml100k,
+    /// goodbooks-10k's.
+    Goodbooks,
+}
+
+/// MF hyper-parameters chosen on each catalog's validation split (never its
+/// test split) by `kith tune`; docs/BENCHMARKS.md has the commands and grids.
+/// Other data sets use the MovieLens values; run `kith tune` on yours.
+pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
+    match catalog {
+        // kith tune --format ml100k --data ../shared/data/ml-100k --trainer bpr|als
+        TunedFor::Ml100k => (
+            BprParams {
                 seed,
                 ..BprParams::default()
-            }),
-            ModelSpec::Als(AlsParams {
+            },
+            AlsParams {
                 seed,
                 ..AlsParams::default()
-            }),
-        ]
+            },
+        ),
+        // kith tune --format goodbooks --data data/goodbooks --trainer bpr|als --grid small
+        TunedFor::Goodbooks => (
+            BprParams {
+                seed,
+                ..BprParams::default()
+            },
+            AlsParams {
+                seed,
+                ..AlsParams::default()
+            },
+        ),
     }
 }
 
@@ -75,9 +110,13 @@ impl Ranker {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Ranker, MfError> {
         Ok(match spec {
-            ModelSpec::Popularity => {
-                Ranker::Popularity(train.column_counts().into_iter().map(|c| c as f32).collect())
-            }
+            ModelSpec::Popularity => Ranker::Popularity(
+                train
+                    .column_counts()
+                    .into_iter()
+                    .map(|c| c as f32)
+                    .collect(),
+            ),
             ModelSpec::Random => Ranker::Random(0x5eed),
             ModelSpec::Bpr(p) => Ranker::Mf(crate::mf::bpr::train(train, p, progress)?),
             ModelSpec::Als(p) => Ranker::Mf(crate::mf::als::train(train, p, progress)?),
@@ -163,10 +202,18 @@ pub fn measure(
         .into_par_iter()
         .filter(|&u| !test.row(u).is_empty())
         .fold(
-            || (MetricAccumulator::new(k, n_items), Vec::with_capacity(n_items)),
+            || {
+                (
+                    MetricAccumulator::new(k, n_items),
+                    Vec::with_capacity(n_items),
+                )
+            },
             |(mut acc, mut scores), u| {
                 ranker.scores(u, n_items, &mut scores);
-                let list: Vec<u32> = top_k(&scores, k, train.row(u)).into_iter().map(|(i, _)| i).collect();
+                let list: Vec<u32> = top_k(&scores, k, train.row(u))
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect();
                 acc.add(&list, test.row(u), features, &popularity, n_users);
                 (acc, scores)
             },
@@ -209,7 +256,10 @@ pub fn evaluate(
 
 /// Diversity features: the items' tags when the catalog has them, else the
 /// sets of training users who chose each item.
-pub fn item_features(tags: Option<Vec<Vec<u32>>>, train: &SparseMatrix) -> (ItemFeatures, &'static str) {
+pub fn item_features(
+    tags: Option<Vec<Vec<u32>>>,
+    train: &SparseMatrix,
+) -> (ItemFeatures, &'static str) {
     match tags {
         Some(t) if t.iter().any(|s| !s.is_empty()) => (ItemFeatures::new(t), "tags"),
         _ => {
@@ -268,6 +318,9 @@ pub fn to_table(protocol: &Protocol, results: &[ModelResult]) -> String {
         }
         s.push_str(&format!("{:>10.2}\n", r.train_seconds));
     }
-    s.push_str(&format!("\nild@{} on {}; novelty in bits.\n", protocol.k, protocol.ild_features));
+    s.push_str(&format!(
+        "\nild@{} on {}; novelty in bits.\n",
+        protocol.k, protocol.ild_features
+    ));
     s
 }

@@ -80,7 +80,7 @@ impl SparseMatrix {
         triplets: impl IntoIterator<Item = (u32, u32, f32)>,
     ) -> Self {
         let mut t: Vec<(u32, u32, f32)> = triplets.into_iter().collect();
-        t.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        t.sort_unstable_by_key(|a| (a.0, a.1));
         let mut indptr = vec![0usize; n_rows + 1];
         let mut indices = Vec::with_capacity(t.len());
         let mut values: Vec<f32> = Vec::with_capacity(t.len());

@@ -351,7 +351,10 @@ mod tests {
         assert!(close(f.distance(0, 0).unwrap(), 0.0));
         assert_eq!(f.distance(0, 3), None);
         // pairs (0,1)=0.5, (0,2)=1, (1,2)=1; item 3 has no features.
-        assert!(close(f.intra_list_diversity(&[0, 1, 2, 3]).unwrap(), 2.5 / 3.0));
+        assert!(close(
+            f.intra_list_diversity(&[0, 1, 2, 3]).unwrap(),
+            2.5 / 3.0
+        ));
         assert_eq!(f.intra_list_diversity(&[3]), None);
     }
 

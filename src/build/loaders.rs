@@ -139,7 +139,11 @@ pub fn load(format: Format, dir: &Path, opts: LoadOptions) -> Result<Dataset, Lo
 pub fn open_data_file(dir: &Path, name: &str) -> Result<(PathBuf, Box<dyn Read>), LoadError> {
     let plain = dir.join(name);
     let gz = dir.join(format!("{name}.gz"));
-    let path = if plain.exists() || !gz.exists() { plain } else { gz };
+    let path = if plain.exists() || !gz.exists() {
+        plain
+    } else {
+        gz
+    };
     Ok((path.clone(), open_path(&path)?))
 }
 
@@ -199,7 +203,14 @@ impl InteractionBuilder {
         }
     }
 
-    fn push(&mut self, user: &str, item: ItemIdx, rating: f32, ts: Option<i64>, report: &mut LoadReport) {
+    fn push(
+        &mut self,
+        user: &str,
+        item: ItemIdx,
+        rating: f32,
+        ts: Option<i64>,
+        report: &mut LoadReport,
+    ) {
         let next = self.users.len() as UserIdx;
         let u = *self.user_idx.entry(user.to_string()).or_insert_with(|| {
             self.users.push(user.to_string());
@@ -291,9 +302,25 @@ fn set_popularity(catalog: &mut Catalog, interactions: &Interactions) {
 }
 
 const ML100K_GENRES: [&str; 19] = [
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
 ];
 
 /// MovieLens 100K: `u.item` (latin-1, `|`-separated, 19 genre flags) and
@@ -312,14 +339,26 @@ pub fn load_ml100k(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> 
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if rec.len() != 24 {
-            reject(opts, &mut report, &item_path, line, format!("expected 24 fields, found {}", rec.len()))?;
+            reject(
+                opts,
+                &mut report,
+                &item_path,
+                line,
+                format!("expected 24 fields, found {}", rec.len()),
+            )?;
             continue;
         }
         // latin-1: every byte is the code point of the same value.
         let field = |k: usize| -> String { rec[k].iter().map(|&b| b as char).collect() };
         let id = field(0).trim().to_string();
         if id.is_empty() || id.parse::<u32>().is_err() {
-            reject(opts, &mut report, &item_path, line, format!("bad movie id {id:?}"))?;
+            reject(
+                opts,
+                &mut report,
+                &item_path,
+                line,
+                format!("bad movie id {id:?}"),
+            )?;
             continue;
         }
         let title = field(1);
@@ -359,7 +398,13 @@ pub fn load_ml100k(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> 
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if rec.len() != 4 {
-            reject(opts, &mut report, &data_path, line, format!("expected 4 fields, found {}", rec.len()))?;
+            reject(
+                opts,
+                &mut report,
+                &data_path,
+                line,
+                format!("expected 4 fields, found {}", rec.len()),
+            )?;
             continue;
         }
         let parsed = (|| {
@@ -394,10 +439,18 @@ pub fn load_ml100k(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> 
 
 /// Column positions by header name, so files whose columns come in another
 /// order (goodbooks' two ratings releases) read alike.
-fn columns(path: &Path, headers: &csv::StringRecord, wanted: &[&str]) -> Result<Vec<Option<usize>>, LoadError> {
+fn columns(
+    path: &Path,
+    headers: &csv::StringRecord,
+    wanted: &[&str],
+) -> Result<Vec<Option<usize>>, LoadError> {
     let found: Vec<Option<usize>> = wanted
         .iter()
-        .map(|w| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(w)))
+        .map(|w| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(w))
+        })
         .collect();
     if found.first().copied().flatten().is_none() {
         return Err(LoadError::Missing(format!(
@@ -417,11 +470,23 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
     let mut report = LoadReport::default();
     let (books_path, r) = open_data_file(dir, "books.csv")?;
     let mut rdr = csv_reader(r, b',', true);
-    let headers = rdr.headers().map_err(|e| csv_error(&books_path, e))?.clone();
-    let want = ["book_id", "goodreads_book_id", "authors", "original_publication_year", "title", "original_title"];
+    let headers = rdr
+        .headers()
+        .map_err(|e| csv_error(&books_path, e))?
+        .clone();
+    let want = [
+        "book_id",
+        "goodreads_book_id",
+        "authors",
+        "original_publication_year",
+        "title",
+        "original_title",
+    ];
     let col = columns(&books_path, &headers, &want)?;
     let need = |k: usize| -> Result<usize, LoadError> {
-        col[k].ok_or_else(|| LoadError::Missing(format!("{}: no {:?} column", books_path.display(), want[k])))
+        col[k].ok_or_else(|| {
+            LoadError::Missing(format!("{}: no {:?} column", books_path.display(), want[k]))
+        })
     };
     let (c_id, c_gr, c_auth, c_title) = (need(0)?, need(1)?, need(2)?, need(4)?);
     let mut items = Vec::new();
@@ -431,7 +496,13 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         if rec.len() != headers.len() || get(c_id).is_empty() || get(c_title).is_empty() {
-            reject(opts, &mut report, &books_path, line, format!("expected {} fields with book_id and title", headers.len()))?;
+            reject(
+                opts,
+                &mut report,
+                &books_path,
+                line,
+                format!("expected {} fields with book_id and title", headers.len()),
+            )?;
             continue;
         }
         let year = col[3]
@@ -472,7 +543,13 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
             (Some(Ok(id)), Some(name)) if rec.len() == 2 => {
                 tag_names.insert(id, name.to_string());
             }
-            _ => reject(opts, &mut report, &tags_path, line, "expected tag_id,tag_name".into())?,
+            _ => reject(
+                opts,
+                &mut report,
+                &tags_path,
+                line,
+                "expected tag_id,tag_name".into(),
+            )?,
         }
     }
     let (bt_path, r) = open_data_file(dir, "book_tags.csv")?;
@@ -501,7 +578,13 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
             continue;
         };
         let Some(name) = tag_names.get(&tag) else {
-            reject(opts, &mut report, &bt_path, line, format!("unknown tag_id {tag}"))?;
+            reject(
+                opts,
+                &mut report,
+                &bt_path,
+                line,
+                format!("unknown tag_id {tag}"),
+            )?;
             continue;
         };
         shelves[book as usize].push((name.clone(), count));
@@ -522,7 +605,14 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
         dir.join("kaggle-v1")
     };
     let (r_path, r) = open_data_file(&ratings_dir, "ratings.csv")?;
-    let interactions = read_interaction_csv(&r_path, r, &catalog, opts, &mut report, &["user_id", "book_id", "rating", "timestamp"])?;
+    let interactions = read_interaction_csv(
+        &r_path,
+        r,
+        &catalog,
+        opts,
+        &mut report,
+        &["user_id", "book_id", "rating", "timestamp"],
+    )?;
     set_popularity(&mut catalog, &interactions);
     Ok(Dataset {
         catalog,
@@ -545,7 +635,9 @@ fn read_interaction_csv(
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
     let col = columns(path, &headers, names)?;
     let c_user = col[0].unwrap_or(0);
-    let c_item = col[1].ok_or_else(|| LoadError::Missing(format!("{}: no {:?} column", path.display(), names[1])))?;
+    let c_item = col[1].ok_or_else(|| {
+        LoadError::Missing(format!("{}: no {:?} column", path.display(), names[1]))
+    })?;
     let mut b = InteractionBuilder::new();
     let mut rec = csv::StringRecord::new();
     loop {
@@ -557,7 +649,11 @@ fn read_interaction_csv(
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let parsed = (|| {
             if rec.len() != headers.len() {
-                return Err(format!("expected {} fields, found {}", headers.len(), rec.len()));
+                return Err(format!(
+                    "expected {} fields, found {}",
+                    headers.len(),
+                    rec.len()
+                ));
             }
             let user = rec[c_user].trim();
             if user.is_empty() {
@@ -599,10 +695,19 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
     let mut report = LoadReport::default();
     let (items_path, r) = open_data_file(dir, "items.csv")?;
     let mut rdr = csv_reader(r, b',', true);
-    let headers = rdr.headers().map_err(|e| csv_error(&items_path, e))?.clone();
-    let col = columns(&items_path, &headers, &["id", "title", "creator", "description", "tags", "year"])?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| csv_error(&items_path, e))?
+        .clone();
+    let col = columns(
+        &items_path,
+        &headers,
+        &["id", "title", "creator", "description", "tags", "year"],
+    )?;
     let c_id = col[0].unwrap_or(0);
-    let c_title = col[1].ok_or_else(|| LoadError::Missing(format!("{}: no \"title\" column", items_path.display())))?;
+    let c_title = col[1].ok_or_else(|| {
+        LoadError::Missing(format!("{}: no \"title\" column", items_path.display()))
+    })?;
     let split = |s: &str| -> Vec<String> {
         s.split('|')
             .map(|t| t.trim().to_string())
@@ -615,11 +720,23 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim();
         if rec.len() != headers.len() {
-            reject(opts, &mut report, &items_path, line, format!("expected {} fields, found {}", headers.len(), rec.len()))?;
+            reject(
+                opts,
+                &mut report,
+                &items_path,
+                line,
+                format!("expected {} fields, found {}", headers.len(), rec.len()),
+            )?;
             continue;
         }
         if get(Some(c_id)).is_empty() || get(Some(c_title)).is_empty() {
-            reject(opts, &mut report, &items_path, line, "id and title must not be empty".into())?;
+            reject(
+                opts,
+                &mut report,
+                &items_path,
+                line,
+                "id and title must not be empty".into(),
+            )?;
             continue;
         }
         let title = get(Some(c_title)).to_string();
@@ -629,7 +746,10 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
             title,
             creators: split(get(col[2])),
             description: get(col[3]).to_string(),
-            tags: split(get(col[4])).into_iter().map(|t| t.to_lowercase()).collect(),
+            tags: split(get(col[4]))
+                .into_iter()
+                .map(|t| t.to_lowercase())
+                .collect(),
             year: get(col[5]).parse().ok(),
             series,
             popularity: 0,
@@ -640,7 +760,14 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
         source,
     })?;
     let (i_path, r) = open_data_file(dir, "interactions.csv")?;
-    let interactions = read_interaction_csv(&i_path, r, &catalog, opts, &mut report, &["user", "item", "rating", "timestamp"])?;
+    let interactions = read_interaction_csv(
+        &i_path,
+        r,
+        &catalog,
+        opts,
+        &mut report,
+        &["user", "item", "rating", "timestamp"],
+    )?;
     set_popularity(&mut catalog, &interactions);
     Ok(Dataset {
         catalog,
@@ -662,7 +789,11 @@ pub struct RawInteraction {
 }
 
 /// Reads a header-less interactions file (see [`RawInteraction`]).
-pub fn read_plain_interactions(path: &Path, opts: LoadOptions, report: &mut LoadReport) -> Result<Vec<RawInteraction>, LoadError> {
+pub fn read_plain_interactions(
+    path: &Path,
+    opts: LoadOptions,
+    report: &mut LoadReport,
+) -> Result<Vec<RawInteraction>, LoadError> {
     let mut text = String::new();
     open_path(path)?
         .read_to_string(&mut text)

@@ -56,21 +56,134 @@ impl Default for TagCleaning {
 
 /// Words that mark a shelf as being about the reader, not the book.
 const NOISE_WORDS: &[&str] = &[
-    "a", "abandoned", "arc", "audible", "audio", "audiobook", "audiobooks", "book", "bookclub",
-    "books", "bookshelf", "borrowed", "bought", "buy", "calibre", "club", "collection", "copy",
-    "couldn", "currently", "default", "did", "didn", "dnf", "ebook", "ebooks", "english",
-    "fave", "faves", "favorite", "favorites", "favourite", "favourites", "favs", "finish",
-    "finished", "gave", "gift", "goodreads", "group", "hardcover", "have", "hold", "i", "in",
-    "kindle", "later", "library", "list", "listened", "maybe", "me", "mine", "my", "netgalley",
-    "nook", "not", "on", "overdrive", "own", "owned", "owns", "paperback", "pending",
-    "purchased", "re", "read", "reading", "reads", "recommended", "reread", "reviewed",
-    "series", "shelf", "shelfari", "shelves", "signed", "star", "stars", "tbr", "to",
-    "unfinished", "unread", "want", "wish", "wishlist", "general", "other", "misc",
-    "literature-and-fiction", "part", "first", "stand", "alone", "standalone", "e",
-    "novels", "novel", "fiction-general", "done", "pdf", "free", "freebie", "fav", "best",
-    "loved", "paused", "challenge", "guilty", "pleasures", "oprah", "for", "biblioteca",
-    "favoritos", "novela", "narrativa", "deutsch", "the", "sub", "rory", "gilmore",
-    "award", "winners", "storytime", "translation", "translated", "life", "self",
+    "a",
+    "abandoned",
+    "arc",
+    "audible",
+    "audio",
+    "audiobook",
+    "audiobooks",
+    "book",
+    "bookclub",
+    "books",
+    "bookshelf",
+    "borrowed",
+    "bought",
+    "buy",
+    "calibre",
+    "club",
+    "collection",
+    "copy",
+    "couldn",
+    "currently",
+    "default",
+    "did",
+    "didn",
+    "dnf",
+    "ebook",
+    "ebooks",
+    "english",
+    "fave",
+    "faves",
+    "favorite",
+    "favorites",
+    "favourite",
+    "favourites",
+    "favs",
+    "finish",
+    "finished",
+    "gave",
+    "gift",
+    "goodreads",
+    "group",
+    "hardcover",
+    "have",
+    "hold",
+    "i",
+    "in",
+    "kindle",
+    "later",
+    "library",
+    "list",
+    "listened",
+    "maybe",
+    "me",
+    "mine",
+    "my",
+    "netgalley",
+    "nook",
+    "not",
+    "on",
+    "overdrive",
+    "own",
+    "owned",
+    "owns",
+    "paperback",
+    "pending",
+    "purchased",
+    "re",
+    "read",
+    "reading",
+    "reads",
+    "recommended",
+    "reread",
+    "reviewed",
+    "series",
+    "shelf",
+    "shelfari",
+    "shelves",
+    "signed",
+    "star",
+    "stars",
+    "tbr",
+    "to",
+    "unfinished",
+    "unread",
+    "want",
+    "wish",
+    "wishlist",
+    "general",
+    "other",
+    "misc",
+    "literature-and-fiction",
+    "part",
+    "first",
+    "stand",
+    "alone",
+    "standalone",
+    "e",
+    "novels",
+    "novel",
+    "fiction-general",
+    "done",
+    "pdf",
+    "free",
+    "freebie",
+    "fav",
+    "best",
+    "loved",
+    "paused",
+    "challenge",
+    "guilty",
+    "pleasures",
+    "oprah",
+    "for",
+    "biblioteca",
+    "favoritos",
+    "novela",
+    "narrativa",
+    "deutsch",
+    "the",
+    "sub",
+    "rory",
+    "gilmore",
+    "award",
+    "winners",
+    "storytime",
+    "translation",
+    "translated",
+    "life",
+    "self",
 ];
 
 /// Curated synonyms and compounds: shelf → clean tag(s).
@@ -292,7 +405,9 @@ pub fn is_noise(tag: &str) -> bool {
     let century = words.len() == 2
         && words[1] == "century"
         && words[0].len() >= 3
-        && words[0][..words[0].len() - 2].chars().all(|c| c.is_ascii_digit());
+        && words[0][..words[0].len() - 2]
+            .chars()
+            .all(|c| c.is_ascii_digit());
     if !century && tag.chars().any(|c| c.is_ascii_digit()) {
         return true;
     }
@@ -320,7 +435,11 @@ fn spelling_merges(usage: &HashMap<String, u64>) -> HashMap<String, String> {
     let mut groups: HashMap<String, Vec<&String>> = HashMap::new();
     for name in usage.keys() {
         let mut key = name.replace('-', "");
-        if key.ends_with('s') && usage.keys().any(|o| o.replace('-', "") == key[..key.len() - 1]) {
+        if key.ends_with('s')
+            && usage
+                .keys()
+                .any(|o| o.replace('-', "") == key[..key.len() - 1])
+        {
             key.pop();
         }
         groups.entry(key).or_default().push(name);
@@ -356,7 +475,11 @@ fn words(text: &str) -> HashSet<String> {
 /// Cleans every book's shelves: input is per book a list of (shelf name,
 /// readers who shelved it) and the book's names (title and authors); output
 /// is per book its clean tags, strongest first.
-pub fn clean_tags(shelves: &[Vec<(String, u32)>], names: &[String], cfg: &TagCleaning) -> Vec<Vec<String>> {
+pub fn clean_tags(
+    shelves: &[Vec<(String, u32)>],
+    names: &[String],
+    cfg: &TagCleaning,
+) -> Vec<Vec<String>> {
     // Stages 1–3 per shelf, with a cache: shelf names repeat across books.
     let mut cache: HashMap<&str, Vec<String>> = HashMap::new();
     let mut per_book: Vec<HashMap<String, u64>> = Vec::with_capacity(shelves.len());
@@ -383,7 +506,10 @@ pub fn clean_tags(shelves: &[Vec<(String, u32)>], names: &[String], cfg: &TagCle
         }
         let strongest = merged.values().copied().max().unwrap_or(0);
         let floor = ((strongest as f64) * cfg.min_share).max(cfg.min_count as f64);
-        let mut v: Vec<(String, u64)> = merged.into_iter().filter(|(_, c)| *c as f64 >= floor).collect();
+        let mut v: Vec<(String, u64)> = merged
+            .into_iter()
+            .filter(|(_, c)| *c as f64 >= floor)
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         kept.push(v);
     }
@@ -426,7 +552,10 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize(" Science Fiction ").as_deref(), Some("science-fiction"));
+        assert_eq!(
+            normalize(" Science Fiction ").as_deref(),
+            Some("science-fiction")
+        );
         assert_eq!(normalize("sci_fi").as_deref(), Some("sci-fi"));
         assert_eq!(normalize("children's").as_deref(), Some("children-s"));
         assert_eq!(normalize("--"), None);
@@ -436,10 +565,29 @@ mod tests {
     #[test]
     fn reader_shelves_are_noise() {
         for n in [
-            "to-read", "currently-reading", "owned", "books-i-own", "favorites", "kindle",
-            "read-in-2015", "2016-reads", "5-stars", "did-not-finish", "dnf", "ebook",
-            "audiobook", "library", "wish-list", "default", "my-books", "re-read",
-            "book-club", "series", "first-in-series", "shelfari-favorites", "novels",
+            "to-read",
+            "currently-reading",
+            "owned",
+            "books-i-own",
+            "favorites",
+            "kindle",
+            "read-in-2015",
+            "2016-reads",
+            "5-stars",
+            "did-not-finish",
+            "dnf",
+            "ebook",
+            "audiobook",
+            "library",
+            "wish-list",
+            "default",
+            "my-books",
+            "re-read",
+            "book-club",
+            "series",
+            "first-in-series",
+            "shelfari-favorites",
+            "novels",
         ] {
             assert!(canonical(n).is_empty(), "{n} should be noise");
         }
@@ -453,16 +601,25 @@ mod tests {
         assert_eq!(canonical("scifi"), vec!["science-fiction"]);
         assert_eq!(canonical("mystery-thriller"), vec!["mystery", "thriller"]);
         assert_eq!(canonical("YA"), vec!["young-adult"]);
-        assert_eq!(canonical("crown"), vec!["crown"], "'own' matches whole words only");
+        assert_eq!(
+            canonical("crown"),
+            vec!["crown"],
+            "'own' matches whole words only"
+        );
     }
 
     #[test]
     fn name_shelves_are_dropped() {
         let cfg = TagCleaning {
             min_books: 1,
+            max_book_share: 1.0,
             ..TagCleaning::default()
         };
-        let s = |v: &[(&str, u32)]| v.iter().map(|(n, c)| (n.to_string(), *c)).collect::<Vec<_>>();
+        let s = |v: &[(&str, u32)]| {
+            v.iter()
+                .map(|(n, c)| (n.to_string(), *c))
+                .collect::<Vec<_>>()
+        };
         let shelves = vec![
             s(&[("thriller", 90), ("james-patterson", 80)]),
             s(&[("thriller", 90), ("james-patterson", 80)]),
@@ -474,7 +631,10 @@ mod tests {
             "The Colour of Magic (Discworld, #1) Terry Pratchett".to_string(),
         ];
         let out = clean_tags(&shelves, &names, &cfg);
-        assert_eq!(out, vec![vec!["thriller"], vec!["thriller"], vec!["fantasy"]]);
+        assert_eq!(
+            out,
+            vec![vec!["thriller"], vec!["thriller"], vec!["fantasy"]]
+        );
     }
 
     #[test]
@@ -485,13 +645,21 @@ mod tests {
 
     #[test]
     fn spelling_variants_fold_into_the_common_form() {
-        let usage: HashMap<String, u64> = [("dragons", 50), ("dragon", 10), ("post-apocalypse", 9), ("postapocalypse", 2)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let usage: HashMap<String, u64> = [
+            ("dragons", 50),
+            ("dragon", 10),
+            ("post-apocalypse", 9),
+            ("postapocalypse", 2),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
         let m = spelling_merges(&usage);
         assert_eq!(m.get("dragon").map(String::as_str), Some("dragons"));
-        assert_eq!(m.get("postapocalypse").map(String::as_str), Some("post-apocalypse"));
+        assert_eq!(
+            m.get("postapocalypse").map(String::as_str),
+            Some("post-apocalypse")
+        );
         assert!(!m.contains_key("dragons"));
     }
 
@@ -505,9 +673,20 @@ mod tests {
             max_per_book: 2,
             max_name_share: 0.5,
         };
-        let s = |v: &[(&str, u32)]| v.iter().map(|(n, c)| (n.to_string(), *c)).collect::<Vec<_>>();
+        let s = |v: &[(&str, u32)]| {
+            v.iter()
+                .map(|(n, c)| (n.to_string(), *c))
+                .collect::<Vec<_>>()
+        };
         let shelves = vec![
-            s(&[("to-read", 9000), ("fantasy", 500), ("sci-fi", 300), ("science-fiction", 300), ("fiction", 100), ("magic", 20)]),
+            s(&[
+                ("to-read", 9000),
+                ("fantasy", 500),
+                ("sci-fi", 300),
+                ("science-fiction", 300),
+                ("fiction", 100),
+                ("magic", 20),
+            ]),
             s(&[("fantasy", 50), ("magic", 40), ("fiction", 10)]),
             s(&[("science-fiction", 80), ("fiction", 30), ("rareword", 30)]),
             s(&[("fiction", 30), ("romance", 30)]),
@@ -518,7 +697,11 @@ mod tests {
         // Book 0: sci-fi + science-fiction merge (600) beat fantasy (500); magic (20 < 10% of 600) dropped;
         // "fiction" labels every book (> 80%) so it is dropped everywhere; max 2 per book.
         assert_eq!(out[0], vec!["science-fiction", "fantasy"]);
-        assert_eq!(out[1], vec!["fantasy"], "magic labels one book only once book 0 drops it");
+        assert_eq!(
+            out[1],
+            vec!["fantasy"],
+            "magic labels one book only once book 0 drops it"
+        );
         assert_eq!(out[2], vec!["science-fiction"], "rareword has support 1");
         assert_eq!(out[3], vec!["romance"]);
         assert_eq!(out[4], vec!["romance"]);

@@ -11,7 +11,7 @@ use super::progress::TrainingBar;
 use super::FormatArg;
 use crate::build::loaders::{read_plain_interactions, RawInteraction};
 use crate::build::{load, Dataset, LoadOptions, LoadReport};
-use crate::eval::{evaluate, item_features, to_json, to_table, ModelSpec, Protocol};
+use crate::eval::{evaluate, item_features, to_json, to_table, ModelSpec, Protocol, TunedFor};
 use crate::interactions::SparseMatrix;
 
 /// Arguments of `kith eval`.
@@ -36,7 +36,11 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 10)]
     k: usize,
     /// Models to evaluate, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "popularity,random,bpr,als")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "popularity,random,bpr,als"
+    )]
     models: Vec<String>,
     /// Skip malformed rows (and interactions with unknown items) and report how many.
     #[arg(long)]
@@ -46,16 +50,22 @@ pub struct EvalArgs {
     json: bool,
 }
 
-/// Resolves model names to specs.
-pub(super) fn model_specs(names: &[String], seed: u64) -> Result<Vec<ModelSpec>> {
-    let all = ModelSpec::standard(seed);
+/// Resolves model names to specs, with hyper-parameters tuned for `catalog`.
+pub(super) fn model_specs(
+    names: &[String],
+    catalog: TunedFor,
+    seed: u64,
+) -> Result<Vec<ModelSpec>> {
+    let all = ModelSpec::standard(catalog, seed);
     names
         .iter()
         .map(|n| {
             all.iter()
                 .find(|s| s.name() == n.trim())
                 .copied()
-                .with_context(|| format!("unknown model {n:?} (known: popularity, random, bpr, als)"))
+                .with_context(|| {
+                    format!("unknown model {n:?} (known: popularity, random, bpr, als)")
+                })
         })
         .collect()
 }
@@ -90,7 +100,11 @@ pub fn run(a: EvalArgs) -> Result<()> {
     if a.k == 0 {
         bail!("--k must be at least 1");
     }
-    let models = model_specs(&a.models, a.seed)?;
+    let catalog = match a.format {
+        Some(FormatArg::Goodbooks) => TunedFor::Goodbooks,
+        _ => TunedFor::Ml100k,
+    };
+    let models = model_specs(&a.models, catalog, a.seed)?;
     let opts = LoadOptions { lenient: a.lenient };
     let (train, test, tags, data, split) = match (&a.format, &a.data, &a.train, &a.test) {
         (Some(f), Some(dir), _, _) => {
@@ -99,7 +113,13 @@ pub fn run(a: EvalArgs) -> Result<()> {
             let m = d.interactions.to_matrix();
             let (train, test) = m.split_per_row(0.25, a.seed);
             let tags = tag_sets(&d);
-            (train, test, tags, dir.display().to_string(), "per-user random 75/25".to_string())
+            (
+                train,
+                test,
+                tags,
+                dir.display().to_string(),
+                "per-user random 75/25".to_string(),
+            )
         }
         (_, _, Some(tr), Some(te)) => {
             let mut report = LoadReport::default();
@@ -130,15 +150,22 @@ pub fn run(a: EvalArgs) -> Result<()> {
         items: train.n_cols(),
         train_interactions: train.nnz(),
         test_interactions: test.nnz(),
-        evaluated_users: (0..test.n_rows()).filter(|&u| !test.row(u).is_empty()).count(),
+        evaluated_users: (0..test.n_rows())
+            .filter(|&u| !test.row(u).is_empty())
+            .count(),
         ild_features: ild_features.to_string(),
         relevance: "every rating is a positive; full ranking with training items excluded".into(),
     };
     let mut bar = TrainingBar::new();
-    let results = evaluate(&train, &test, &features, a.k, &models, &mut |w, d, t| bar.update(w, d, t))?;
+    let results = evaluate(&train, &test, &features, a.k, &models, &mut |w, d, t| {
+        bar.update(w, d, t)
+    })?;
     drop(bar);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&protocol, &results))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&protocol, &results))?
+        );
     } else {
         print!("{}", to_table(&protocol, &results));
     }
@@ -147,7 +174,10 @@ pub fn run(a: EvalArgs) -> Result<()> {
 
 /// Maps the ids of two interaction files onto one index space (the union of
 /// both files' users and items) and builds the two matrices.
-pub(super) fn matrices_from_files(train: &[RawInteraction], test: &[RawInteraction]) -> (SparseMatrix, SparseMatrix) {
+pub(super) fn matrices_from_files(
+    train: &[RawInteraction],
+    test: &[RawInteraction],
+) -> (SparseMatrix, SparseMatrix) {
     let mut users: HashMap<&str, u32> = HashMap::new();
     let mut items: HashMap<&str, u32> = HashMap::new();
     let mut triplets = [Vec::new(), Vec::new()];
@@ -162,5 +192,8 @@ pub(super) fn matrices_from_files(train: &[RawInteraction], test: &[RawInteracti
     }
     let (nu, ni) = (users.len(), items.len());
     let [tr, te] = triplets;
-    (SparseMatrix::from_triplets(nu, ni, tr), SparseMatrix::from_triplets(nu, ni, te))
+    (
+        SparseMatrix::from_triplets(nu, ni, tr),
+        SparseMatrix::from_triplets(nu, ni, te),
+    )
 }

@@ -93,15 +93,33 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let target = parts.next().unwrap_or("/");
     let mut out = stream;
     if method != "GET" && method != "HEAD" {
-        return respond(&mut out, "405 Method Not Allowed", "text/plain", b"method not allowed\n", method == "HEAD");
+        return respond(
+            &mut out,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"method not allowed\n",
+            method == "HEAD",
+        );
     }
     match resolve(root, target).and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
         Some((p, body)) => respond(&mut out, "200 OK", mime(&p), &body, method == "HEAD"),
-        None => respond(&mut out, "404 Not Found", "text/plain", b"not found\n", method == "HEAD"),
+        None => respond(
+            &mut out,
+            "404 Not Found",
+            "text/plain",
+            b"not found\n",
+            method == "HEAD",
+        ),
     }
 }
 
-fn respond(out: &mut TcpStream, status: &str, ctype: &str, body: &[u8], head: bool) -> std::io::Result<()> {
+fn respond(
+    out: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    body: &[u8],
+    head: bool,
+) -> std::io::Result<()> {
     write!(
         out,
         "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",

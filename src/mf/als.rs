@@ -4,8 +4,11 @@
 //! `implicit` library does. Users (and items) are independent within a half
 //! step, so the result is the same on any number of threads.
 //!
-//! Objective: Σ_u,i c_ui (p_ui − x_u·y_i)² + λ(Σ|x_u|² + Σ|y_i|²), p_ui = 1 for
-//! observed pairs (confidence 1 + α) and 0 elsewhere (confidence 1).
+//! Objective: Σ_u,i c_ui (p_ui − x_u·y_i)² + Σ_u λ_u|x_u|² + Σ_i λ_i|y_i|²,
+//! p_ui = 1 for observed pairs (confidence 1 + α) and 0 elsewhere
+//! (confidence 1). Following Rendle et al. (2021, "Revisiting the performance of iALS"), a
+//! row's λ grows with its total confidence weight w:
+//! λ_u = λ·w_u^ν, w_u = n_items + α·|I_u|; ν = 0 is plain iALS.
 
 use rand::Rng;
 use rayon::prelude::*;
@@ -27,6 +30,8 @@ pub struct AlsParams {
     pub reg: f32,
     /// α: an observed pair has confidence 1 + α.
     pub alpha: f32,
+    /// ν: how strongly λ scales with a row's total weight (0 = constant λ).
+    pub reg_exponent: f32,
     /// Conjugate-gradient steps per solve.
     pub cg_steps: usize,
     /// Seed for initialisation.
@@ -38,8 +43,9 @@ impl Default for AlsParams {
         AlsParams {
             dim: 64,
             iterations: 15,
-            reg: 0.1,
+            reg: 0.03,
             alpha: 10.0,
+            reg_exponent: 1.0,
             cg_steps: 3,
             seed: 42,
         }
@@ -53,14 +59,18 @@ pub fn train(
     p: &AlsParams,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<MfModel, MfError> {
-    if p.dim == 0 || !(p.reg > 0.0) || p.alpha < 0.0 || p.cg_steps == 0 {
+    if p.dim == 0 || p.reg.is_nan() || p.reg <= 0.0 || p.alpha < 0.0 || p.cg_steps == 0 {
         return Err(MfError::InvalidParameter(format!("{p:?}")));
     }
     let d = p.dim;
     let mut r = rng(p.seed);
     let scale = 0.01;
-    let mut users: Vec<f32> = (0..m.n_rows() * d).map(|_| r.random::<f32>() * scale).collect();
-    let mut items: Vec<f32> = (0..m.n_cols() * d).map(|_| r.random::<f32>() * scale).collect();
+    let mut users: Vec<f32> = (0..m.n_rows() * d)
+        .map(|_| r.random::<f32>() * scale)
+        .collect();
+    let mut items: Vec<f32> = (0..m.n_cols() * d)
+        .map(|_| r.random::<f32>() * scale)
+        .collect();
     let mt = m.transpose();
     for it in 0..p.iterations {
         half_step(m, &mut users, &items, p);
@@ -78,6 +88,7 @@ pub fn train(
             reg: p.reg,
             alpha: p.alpha,
             alpha_negative: p.alpha,
+            reg_exponent: p.reg_exponent,
         },
     })
 }
@@ -86,21 +97,33 @@ pub fn train(
 /// row's positives.
 fn half_step(m: &SparseMatrix, x: &mut [f32], y: &[f32], p: &AlsParams) {
     let d = p.dim;
-    let mut gram = Symmetric::gram(y, d);
-    gram.add_diagonal(p.reg);
+    let gram = Symmetric::gram(y, d);
+    let n_cols = m.n_cols() as f32;
     x.par_chunks_mut(d).enumerate().for_each_init(
         || (vec![0f32; d], vec![0f32; d], vec![0f32; d]),
         |(r, pv, ap), (row, xu)| {
             let cols = m.row(row);
-            conjugate_gradient(&gram, y, cols, p.alpha, p.cg_steps, xu, r, pv, ap);
+            let lambda = row_reg(p, n_cols, cols.len());
+            conjugate_gradient(&gram, lambda, y, cols, p.alpha, p.cg_steps, xu, r, pv, ap);
         },
     );
 }
 
-/// A few CG steps on (G + Σ α y_i y_iᵀ) x = Σ (1 + α) y_i, warm-started at x.
+/// λ for a row with `n` positives among `n_cols` columns.
+pub fn row_reg(p: &AlsParams, n_cols: f32, n: usize) -> f32 {
+    if p.reg_exponent == 0.0 {
+        p.reg
+    } else {
+        p.reg * (n_cols + p.alpha * n as f32).powf(p.reg_exponent)
+    }
+}
+
+/// A few CG steps on (G + λI + Σ α y_j y_jᵀ) x = Σ (1 + α) y_j over the row's
+/// positives j, warm-started at x.
 #[allow(clippy::too_many_arguments)]
 fn conjugate_gradient(
     gram: &Symmetric,
+    lambda: f32,
     y: &[f32],
     cols: &[u32],
     alpha: f32,
@@ -111,15 +134,14 @@ fn conjugate_gradient(
     ap: &mut [f32],
 ) {
     let d = x.len();
-    let conf = 1.0 + alpha;
     // r = b − A x
     gram.mul_vec(x, r);
-    for v in r.iter_mut() {
-        *v = -*v;
+    for (v, xk) in r.iter_mut().zip(x.iter()) {
+        *v = -*v - lambda * xk;
     }
     for &i in cols {
         let yi = &y[i as usize * d..(i as usize + 1) * d];
-        axpy(conf - alpha * dot(yi, x), yi, r);
+        axpy(1.0 + alpha - alpha * dot(yi, x), yi, r);
     }
     p.copy_from_slice(r);
     let mut rs_old = dot(r, r);
@@ -128,12 +150,13 @@ fn conjugate_gradient(
             break;
         }
         gram.mul_vec(p, ap);
+        axpy(lambda, p, ap);
         for &i in cols {
             let yi = &y[i as usize * d..(i as usize + 1) * d];
             axpy(alpha * dot(yi, p), yi, ap);
         }
         let pap = dot(p, ap);
-        if !(pap > 0.0) {
+        if pap.is_nan() || pap <= 0.0 {
             break;
         }
         let step = rs_old / pap;

@@ -33,11 +33,11 @@ pub struct BprParams {
 impl Default for BprParams {
     fn default() -> Self {
         BprParams {
-            dim: 64,
-            epochs: 60,
+            dim: 128,
+            epochs: 150,
             learning_rate: 0.05,
-            reg: 0.005,
-            bias_reg: 0.005,
+            reg: 0.03,
+            bias_reg: 0.03,
             seed: 42,
         }
     }
@@ -50,14 +50,25 @@ pub fn train(
     p: &BprParams,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<MfModel, MfError> {
-    if p.dim == 0 || !(p.learning_rate > 0.0) || p.reg < 0.0 || p.bias_reg < 0.0 {
+    if p.dim == 0
+        || p.learning_rate.is_nan()
+        || p.learning_rate <= 0.0
+        || p.reg < 0.0
+        || p.bias_reg < 0.0
+    {
         return Err(MfError::InvalidParameter(format!("{p:?}")));
     }
     let (n_users, n_items, d) = (m.n_rows(), m.n_cols(), p.dim);
     let mut r = rng(p.seed);
-    let scale = 0.1 / (d as f32).sqrt();
-    let mut users: Vec<f32> = (0..n_users * d).map(|_| (r.random::<f32>() - 0.5) * scale).collect();
-    let mut items: Vec<f32> = (0..n_items * d).map(|_| (r.random::<f32>() - 0.5) * scale).collect();
+    // Uniform on ±0.17 has standard deviation 0.1; much smaller starts leave
+    // the factors stuck near zero under regularisation.
+    let scale = 0.1 * 12f32.sqrt();
+    let mut users: Vec<f32> = (0..n_users * d)
+        .map(|_| (r.random::<f32>() - 0.5) * scale)
+        .collect();
+    let mut items: Vec<f32> = (0..n_items * d)
+        .map(|_| (r.random::<f32>() - 0.5) * scale)
+        .collect();
     let mut bias = vec![0f32; n_items];
 
     // Positives as (user, item) pairs to sample from uniformly.

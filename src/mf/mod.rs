@@ -48,6 +48,9 @@ pub struct FoldInParams {
     pub alpha: f32,
     /// Extra confidence that a disliked item is not wanted.
     pub alpha_negative: f32,
+    /// ν: λ grows as (n_items + alpha·picks)^ν, as in the ALS trainer.
+    #[serde(default)]
+    pub reg_exponent: f32,
 }
 
 impl Default for FoldInParams {
@@ -56,6 +59,7 @@ impl Default for FoldInParams {
             reg: 0.1,
             alpha: 10.0,
             alpha_negative: 10.0,
+            reg_exponent: 0.0,
         }
     }
 }
@@ -123,11 +127,7 @@ impl MfModel {
 
     /// Number of training users whose vectors are kept.
     pub fn n_users(&self) -> usize {
-        if self.dim == 0 {
-            0
-        } else {
-            self.user_factors.len() / self.dim
-        }
+        self.user_factors.len().checked_div(self.dim).unwrap_or(0)
     }
 
     /// q_i.
@@ -176,7 +176,10 @@ impl MfModel {
                 got: user.factors.len(),
             });
         }
-        Ok(self.global_bias + user.bias + self.item_bias[i as usize] + dot(&user.factors, self.item(i)))
+        Ok(self.global_bias
+            + user.bias
+            + self.item_bias[i as usize]
+            + dot(&user.factors, self.item(i)))
     }
 
     /// Y^T Y over all items: the fixed part of every fold-in system, computed
@@ -212,7 +215,7 @@ impl MfModel {
         picks: &[(ItemIdx, f32)],
     ) -> Result<UserVector, MfError> {
         let p = self.fold_in;
-        if !(p.reg > 0.0) || p.alpha < 0.0 || p.alpha_negative < 0.0 {
+        if p.reg.is_nan() || p.reg <= 0.0 || p.alpha < 0.0 || p.alpha_negative < 0.0 {
             return Err(MfError::NotPositiveDefinite);
         }
         if gram.dim() != self.dim {
@@ -222,7 +225,13 @@ impl MfModel {
             });
         }
         let mut a = gram.clone();
-        a.add_diagonal(p.reg);
+        let weight = self.n_items() as f32 + p.alpha * picks.len() as f32;
+        let lambda = if p.reg_exponent == 0.0 {
+            p.reg
+        } else {
+            p.reg * weight.powf(p.reg_exponent)
+        };
+        a.add_diagonal(lambda);
         let mut b = vec![0f32; self.dim];
         for &(i, strength) in picks {
             if i as usize >= self.n_items() {
@@ -260,7 +269,11 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<(ItemIdx, f32)> {
     }
     impl Ord for Entry {
         fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            let a = if self.0.is_nan() { f32::NEG_INFINITY } else { self.0 };
+            let a = if self.0.is_nan() {
+                f32::NEG_INFINITY
+            } else {
+                self.0
+            };
             let b = if o.0.is_nan() { f32::NEG_INFINITY } else { o.0 };
             a.total_cmp(&b).then(self.1.cmp(&o.1))
         }
@@ -302,10 +315,7 @@ mod tests {
     #[test]
     fn top_k_orders_excludes_and_handles_nan() {
         let s = [0.1, 0.9, f32::NAN, 0.5, 0.9, 0.7];
-        assert_eq!(
-            top_k(&s, 3, &[]),
-            vec![(1, 0.9), (4, 0.9), (5, 0.7)]
-        );
+        assert_eq!(top_k(&s, 3, &[]), vec![(1, 0.9), (4, 0.9), (5, 0.7)]);
         assert_eq!(top_k(&s, 2, &[1, 5]), vec![(4, 0.9), (3, 0.5)]);
         let all = top_k(&s, 10, &[]);
         assert_eq!(all.len(), 6);
@@ -331,7 +341,10 @@ mod tests {
             factors: vec![1.0],
             bias: 0.0,
         };
-        assert!(matches!(m.score_all(&bad, &mut out), Err(MfError::Shape { .. })));
+        assert!(matches!(
+            m.score_all(&bad, &mut out),
+            Err(MfError::Shape { .. })
+        ));
     }
 
     #[test]
@@ -343,12 +356,7 @@ mod tests {
     #[test]
     fn fold_in_moves_towards_likes_and_away_from_dislikes() {
         // Three orthogonal-ish item directions.
-        let m = MfModel::from_items(
-            2,
-            vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0],
-            vec![0.0; 3],
-        )
-        .unwrap();
+        let m = MfModel::from_items(2, vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0], vec![0.0; 3]).unwrap();
         let g = m.gram();
         let u = m.fold_in(&g, &[0], &[]).unwrap();
         let mut s = Vec::new();

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what Kith's build and tests need on a fresh machine, skipping what
+# is already there. Sourced by scripts/demo and scripts/test.
+set -euo pipefail
+
+kith_log() { printf '\033[1mkith:\033[0m %s\n' "$*" >&2; }
+
+kith_setup_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "kith: cargo is not installed; install Rust with rustup first" >&2
+    exit 1
+  fi
+  if command -v rustup >/dev/null 2>&1; then
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+      kith_log "adding the wasm32-unknown-unknown target"
+      rustup target add wasm32-unknown-unknown
+    fi
+    for c in rustfmt clippy; do
+      if ! rustup component list --installed | grep -q "^$c"; then
+        kith_log "adding rustup component $c"
+        rustup component add "$c"
+      fi
+    done
+  fi
+}

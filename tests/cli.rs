@@ -1,0 +1,156 @@
+//! The `kith` binary's contract: help, JSON shape, errors, and the seeded
+//! MovieLens 100K figures.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn kith(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(args)
+        .output()
+        .expect("kith runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const METRICS: [&str; 10] = [
+    "precision",
+    "recall",
+    "ndcg",
+    "map",
+    "hr",
+    "mrr",
+    "coverage",
+    "ild",
+    "novelty",
+    "gini",
+];
+
+#[test]
+fn every_subcommand_has_help() {
+    let o = kith(&["--help"]);
+    assert!(o.status.success());
+    for sub in ["eval", "tune", "serve"] {
+        assert!(stdout(&o).contains(sub), "{sub} missing from --help");
+        let h = kith(&[sub, "--help"]);
+        assert!(h.status.success(), "{sub} --help failed");
+        assert!(stdout(&h).len() > 100, "{sub} --help says too little");
+    }
+}
+
+#[test]
+fn eval_on_given_files_prints_the_documented_json() {
+    let dir = common::folder(&[
+        (
+            "train.tsv",
+            "u1\ta\t5\nu1\tb\t4\nu2\tb\t3\nu2\tc\t1\nu3\ta\t2\nu3\tc\t5\n",
+        ),
+        ("test.csv", "u1,c\nu2,a\nu3,b\n"),
+    ]);
+    let o = kith(&[
+        "eval",
+        "--train",
+        dir.path().join("train.tsv").to_str().unwrap(),
+        "--test",
+        dir.path().join("test.csv").to_str().unwrap(),
+        "--k",
+        "2",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["protocol"]["k"], 2);
+    assert_eq!(v["protocol"]["evaluated_users"], 3);
+    let models = v["models"].as_object().unwrap();
+    let names: Vec<&str> = models.keys().map(String::as_str).collect();
+    for m in ["popularity", "random", "bpr", "als"] {
+        assert!(names.contains(&m), "{m} missing: {names:?}");
+        let keys: Vec<&str> = models[m]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let want: Vec<String> = METRICS.iter().map(|n| format!("{n}@2")).collect();
+        assert_eq!(keys, want, "{m}'s keys");
+    }
+    // Each user has 2 of 3 items in train: the one item left is always recommended.
+    assert_eq!(models["popularity"]["hr@2"], 1.0);
+}
+
+#[test]
+fn errors_are_one_line_and_exit_non_zero() {
+    let o = kith(&["eval", "--format", "csv", "--data", "/nonexistent/folder"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with("kith: error: "), "{err}");
+    assert!(err.contains("items.csv"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+
+    let dir = common::folder(&[
+        ("items.csv", "id,title\na,A\n"),
+        ("interactions.csv", "user,item\nu,a\nu,b\n"),
+    ]);
+    let o = kith(&[
+        "eval",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("interactions.csv:3: unknown item \"b\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = kith(&[
+        "eval",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--models",
+        "magic",
+    ]);
+    assert!(
+        stderr(&o).contains("unknown model \"magic\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn movielens_figures_are_reproducible_and_mf_beats_the_baselines() {
+    let data = common::shared_data("ml-100k");
+    let o = kith(&[
+        "eval",
+        "--format",
+        "ml100k",
+        "--data",
+        data.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["protocol"]["train_interactions"], 74887);
+    assert_eq!(v["protocol"]["test_interactions"], 25113);
+    let ndcg = |m: &str| v["models"][m]["ndcg@10"].as_f64().unwrap();
+    // Popularity is deterministic given the split.
+    assert!(
+        (ndcg("popularity") - 0.2515).abs() < 5e-4,
+        "{}",
+        ndcg("popularity")
+    );
+    assert!(ndcg("random") < 0.05);
+    assert!(ndcg("bpr") > 0.44, "bpr {}", ndcg("bpr"));
+    assert!(ndcg("als") > 0.46, "als {}", ndcg("als"));
+}

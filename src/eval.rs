@@ -78,13 +78,25 @@ pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
                 ..AlsParams::default()
             },
         ),
-        // kith tune --format goodbooks --data data/goodbooks --trainer bpr|als --grid small
+        // kith tune --format goodbooks --data data/goodbooks --trainer bpr --dims 64 \
+        //     --epochs 100,200 --learning-rates 0.05,0.1 --regs 0.01,0.03
+        // kith tune --format goodbooks --data data/goodbooks --trainer als --dims 64 \
+        //     --reg-exponents 0 --regs 0.3,1,3 --alphas 30,100,300
+        // (after a first pass over the default grids at 64 dimensions)
         TunedFor::Goodbooks => (
             BprParams {
+                dim: 64,
+                epochs: 200,
+                learning_rate: 0.1,
+                reg: 0.01,
+                bias_reg: 0.01,
                 seed,
-                ..BprParams::default()
             },
             AlsParams {
+                dim: 64,
+                reg: 0.3,
+                alpha: 100.0,
+                reg_exponent: 0.0,
                 seed,
                 ..AlsParams::default()
             },

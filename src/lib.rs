@@ -5,6 +5,7 @@
 //! and CLI. See `docs/ARCHITECTURE.md`.
 
 pub mod catalog;
+pub mod encoder;
 pub mod interactions;
 pub mod metrics;
 pub mod mf;

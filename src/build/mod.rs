@@ -1,6 +1,7 @@
 //! Native-only build steps: reading data sets from disk and cleaning them.
 
 pub mod loaders;
+pub mod model;
 pub mod tags;
 
 pub use loaders::{load, Dataset, Format, LoadError, LoadOptions, LoadReport};

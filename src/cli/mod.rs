@@ -1,7 +1,9 @@
 //! The `kith` command line: a thin clap shell over the core. Each subcommand
 //! lives in its own file; this one parses arguments and reports errors.
 
+mod embed;
 mod eval;
+mod model;
 mod progress;
 mod serve;
 mod tune;
@@ -28,6 +30,10 @@ enum Command {
     Tune(tune::TuneArgs),
     /// Serve a folder (the demo page) over HTTP on localhost.
     Serve(serve::ServeArgs),
+    /// Obtain and convert model files (the sentence encoder).
+    Model(model::ModelArgs),
+    /// Print sentence embeddings of texts (384-d unit vectors).
+    Embed(embed::EmbedArgs),
 }
 
 /// A data-set format on the command line.
@@ -58,6 +64,8 @@ pub fn main() -> i32 {
         Command::Eval(a) => eval::run(a),
         Command::Tune(a) => tune::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Model(a) => model::run(a),
+        Command::Embed(a) => embed::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -45,41 +45,56 @@ pub struct TuneArgs {
     /// Skip malformed rows.
     #[arg(long)]
     lenient: bool,
-    /// Grid size: `full`, or `small` (64 dimensions only, fewer epochs) for large data.
-    #[arg(long, value_enum, default_value = "full")]
-    grid: GridArg,
+    /// Latent dimensions to try (default: ALS 32,64,128; BPR 64,128).
+    #[arg(long, value_delimiter = ',')]
+    dims: Option<Vec<usize>>,
+    /// λ values to try (default: a range suited to each ν for ALS; 0.001,0.003,0.01,0.03 for BPR).
+    #[arg(long, value_delimiter = ',')]
+    regs: Option<Vec<f32>>,
+    /// ALS: α values to try (default 1,3,10,30).
+    #[arg(long, value_delimiter = ',')]
+    alphas: Option<Vec<f32>>,
+    /// ALS: ν values to try (default 0,0.5,1).
+    #[arg(long, value_delimiter = ',')]
+    reg_exponents: Option<Vec<f32>>,
+    /// BPR: epoch counts to try (default 50,150).
+    #[arg(long, value_delimiter = ',')]
+    epochs: Option<Vec<usize>>,
+    /// BPR: learning rates to try (default 0.02,0.05,0.1).
+    #[arg(long, value_delimiter = ',')]
+    learning_rates: Option<Vec<f32>>,
 }
 
-/// How much of the grid to search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GridArg {
-    /// Every configuration.
-    Full,
-    /// A cheaper subset for large data.
-    Small,
+/// Default λ range for a given ν: (n_items + α·n)^ν spans orders of magnitude.
+fn default_regs(reg_exponent: f32) -> Vec<f32> {
+    if reg_exponent == 0.0 {
+        vec![0.1, 1.0, 10.0, 100.0]
+    } else if reg_exponent <= 0.5 {
+        vec![0.1, 0.3, 1.0, 3.0]
+    } else {
+        vec![0.003, 0.01, 0.03, 0.1]
+    }
 }
 
-fn grid(trainer: TrainerArg, size: GridArg, seed: u64) -> Vec<ModelSpec> {
+/// Every combination of the axes given (or their defaults).
+fn grid(a: &TuneArgs) -> Vec<ModelSpec> {
     let mut out = Vec::new();
-    let small = size == GridArg::Small;
-    let dims: &[usize] = match (trainer, small) {
-        (_, true) => &[64],
-        (TrainerArg::Als, false) => &[32, 64, 128],
-        (TrainerArg::Bpr, false) => &[64, 128],
-    };
-    let epochs: &[usize] = if small { &[20, 50] } else { &[50, 150] };
-    match trainer {
+    let seed = a.seed;
+    match a.trainer {
         TrainerArg::Als => {
-            // λ is per ν: (n_items + α·n)^ν spans orders of magnitude.
-            let regs: [(f32, [f32; 4]); 3] = [
-                (0.0, [0.1, 1.0, 10.0, 100.0]),
-                (0.5, [0.1, 0.3, 1.0, 3.0]),
-                (1.0, [0.003, 0.01, 0.03, 0.1]),
-            ];
-            for &dim in dims {
-                for (reg_exponent, rs) in regs {
-                    for reg in rs {
-                        for alpha in [1.0, 3.0, 10.0, 30.0] {
+            let dims = a.dims.clone().unwrap_or_else(|| vec![32, 64, 128]);
+            let alphas = a
+                .alphas
+                .clone()
+                .unwrap_or_else(|| vec![1.0, 3.0, 10.0, 30.0]);
+            let nus = a
+                .reg_exponents
+                .clone()
+                .unwrap_or_else(|| vec![0.0, 0.5, 1.0]);
+            for &dim in &dims {
+                for &reg_exponent in &nus {
+                    for reg in a.regs.clone().unwrap_or_else(|| default_regs(reg_exponent)) {
+                        for &alpha in &alphas {
                             out.push(ModelSpec::Als(AlsParams {
                                 dim,
                                 reg,
@@ -94,10 +109,20 @@ fn grid(trainer: TrainerArg, size: GridArg, seed: u64) -> Vec<ModelSpec> {
             }
         }
         TrainerArg::Bpr => {
-            for &dim in dims {
-                for learning_rate in [0.02, 0.05, 0.1] {
-                    for reg in [0.001, 0.003, 0.01, 0.03] {
-                        for &epochs in epochs {
+            let dims = a.dims.clone().unwrap_or_else(|| vec![64, 128]);
+            let rates = a
+                .learning_rates
+                .clone()
+                .unwrap_or_else(|| vec![0.02, 0.05, 0.1]);
+            let regs = a
+                .regs
+                .clone()
+                .unwrap_or_else(|| vec![0.001, 0.003, 0.01, 0.03]);
+            let epochs = a.epochs.clone().unwrap_or_else(|| vec![50, 150]);
+            for &dim in &dims {
+                for &learning_rate in &rates {
+                    for &reg in &regs {
+                        for &epochs in &epochs {
                             out.push(ModelSpec::Bpr(BprParams {
                                 dim,
                                 learning_rate,
@@ -123,7 +148,7 @@ pub fn run(a: TuneArgs) -> Result<()> {
     let (train, _test_never_scored) = d.interactions.to_matrix().split_per_row(0.25, a.seed);
     let (fit, valid) = train.split_per_row(0.25, a.seed + 1);
     let (features, _) = item_features(tag_sets(&d), &fit);
-    let specs = grid(a.trainer, a.grid, a.seed);
+    let specs = grid(&a);
     println!(
         "validation: {} fit / {} validation interactions; {} configurations; ndcg@{}",
         fit.nnz(),

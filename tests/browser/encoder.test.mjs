@@ -49,7 +49,7 @@ test('wasm encoder', async (t) => {
     assert.ok(cosine(wasm.single, wasm.out[0]) > 0.999999, 'batch and single agree');
   });
 
-  await t.test('a broken model file is a JS exception and the instance survives', async () => {
+  await t.test('a broken model file is a JS exception, long input is truncated, and the instance survives', async () => {
     const r = await page.evaluate(async () => {
       const { Encoder, bytes } = await window.kith;
       const msgs = [];
@@ -57,11 +57,18 @@ test('wasm encoder', async (t) => {
         try { new Encoder(bad); msgs.push('no error'); } catch (e) { msgs.push(String(e.message || e)); }
       }
       try { new Encoder(bytes, 'warp-speed'); msgs.push('no error'); } catch (e) { msgs.push(String(e.message || e)); }
-      const again = new Encoder(bytes).embed('still alive');
-      return { msgs, alive: again.length };
+      const enc = new Encoder(bytes);
+      const again = enc.embed('still alive');
+      const long = enc.embed('the quick brown fox jumps over the lazy dog '.repeat(600));
+      const longIds = enc.tokenIds('the quick brown fox jumps over the lazy dog '.repeat(600)).length;
+      const norm = Math.sqrt(Array.from(long).reduce((a, v) => a + v * v, 0));
+      return { msgs, alive: again.length, long: long.length, longIds, norm };
     });
     for (const m of r.msgs) assert.match(m, /encoder model|encoder mode/, m);
     assert.equal(r.alive, 384);
+    assert.equal(r.long, 384, 'very long input still gives a vector');
+    assert.equal(r.longIds, 256, 'and is truncated to 256 tokens');
+    assert.ok(Math.abs(r.norm - 1) < 1e-3);
     assert.deepEqual(errors, []);
   });
 });

@@ -184,6 +184,32 @@ fn csv_error(path: &Path, e: csv::Error) -> LoadError {
     }
 }
 
+/// Reads the next record into `rec`: its line number, or `None` at the end.
+fn next_record(
+    rdr: &mut csv::Reader<Box<dyn Read>>,
+    rec: &mut csv::StringRecord,
+    path: &Path,
+) -> Result<Option<u64>, LoadError> {
+    match rdr.read_record(rec) {
+        Ok(false) => Ok(None),
+        Ok(true) => Ok(Some(rec.position().map(|p| p.line()).unwrap_or(0))),
+        Err(e) => Err(csv_error(path, e)),
+    }
+}
+
+/// [`next_record`] for raw bytes (files that are not UTF-8, like `u.item`).
+fn next_byte_record(
+    rdr: &mut csv::Reader<Box<dyn Read>>,
+    rec: &mut csv::ByteRecord,
+    path: &Path,
+) -> Result<Option<u64>, LoadError> {
+    match rdr.read_byte_record(rec) {
+        Ok(false) => Ok(None),
+        Ok(true) => Ok(Some(rec.position().map(|p| p.line()).unwrap_or(0))),
+        Err(e) => Err(csv_error(path, e)),
+    }
+}
+
 /// Collects interactions while mapping users to dense ids and merging
 /// repeated (user, item) pairs.
 struct InteractionBuilder {
@@ -331,13 +357,7 @@ pub fn load_ml100k(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> 
     let mut rdr = csv_reader(r, b'|', false);
     let mut items = Vec::new();
     let mut rec = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(&item_path, e)),
-        }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    while let Some(line) = next_byte_record(&mut rdr, &mut rec, &item_path)? {
         if rec.len() != 24 {
             reject(
                 opts,
@@ -390,13 +410,7 @@ pub fn load_ml100k(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> 
     let mut rdr = csv_reader(r, b'\t', false);
     let mut b = InteractionBuilder::new();
     let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(&data_path, e)),
-        }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    while let Some(line) = next_record(&mut rdr, &mut rec, &data_path)? {
         if rec.len() != 4 {
             reject(
                 opts,
@@ -640,13 +654,7 @@ fn read_interaction_csv(
     })?;
     let mut b = InteractionBuilder::new();
     let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(path, e)),
-        }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let parsed = (|| {
             if rec.len() != headers.len() {
                 return Err(format!(

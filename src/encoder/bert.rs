@@ -5,6 +5,7 @@
 use std::io::{Read, Seek};
 use std::sync::Arc;
 
+use super::config::{load_layers, LayerWeights, LoadWeights};
 use super::{BertConfig, EncoderError, WeightMode};
 use candle_core::quantized::{gguf_file, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
@@ -38,16 +39,7 @@ impl LayerNorm {
     }
 }
 
-struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attn_out: Linear,
-    attn_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    out_norm: LayerNorm,
-}
+type Layer = LayerWeights<Linear, LayerNorm>;
 
 /// The loaded network.
 pub(super) struct Bert {
@@ -64,6 +56,7 @@ struct Loader<'a, R> {
     content: &'a gguf_file::Content,
     reader: &'a mut R,
     weights: WeightMode,
+    eps: f64,
 }
 
 impl<R: Read + Seek> Loader<'_, R> {
@@ -87,6 +80,11 @@ impl<R: Read + Seek> Loader<'_, R> {
             .dequantize(&Device::Cpu)?
             .to_dtype(DType::F32)?)
     }
+}
+
+impl<R: Read + Seek> LoadWeights for Loader<'_, R> {
+    type Linear = Linear;
+    type Norm = LayerNorm;
 
     fn linear(&mut self, prefix: &str, out: usize, inp: usize) -> Result<Linear, EncoderError> {
         let w = self.qtensor(&format!("{prefix}.weight"), &[out, inp])?;
@@ -102,11 +100,11 @@ impl<R: Read + Seek> Loader<'_, R> {
         })
     }
 
-    fn norm(&mut self, prefix: &str, dim: usize, eps: f64) -> Result<LayerNorm, EncoderError> {
+    fn norm(&mut self, prefix: &str, dim: usize) -> Result<LayerNorm, EncoderError> {
         Ok(LayerNorm {
             weight: self.f32(&format!("{prefix}.weight"), &[dim])?,
             bias: self.f32(&format!("{prefix}.bias"), &[dim])?,
-            eps,
+            eps: self.eps,
         })
     }
 }
@@ -123,6 +121,7 @@ impl Bert {
             content,
             reader,
             weights,
+            eps,
         };
         let word_info = content
             .tensor_infos
@@ -139,25 +138,8 @@ impl Bert {
         let token_type = l
             .f32("embeddings.token_type_embeddings.weight", &[2, h])?
             .get(0)?;
-        let embed_norm = l.norm("embeddings.LayerNorm", h, eps)?;
-        let mut layers = Vec::with_capacity(config.layers);
-        for i in 0..config.layers {
-            let p = format!("encoder.layer.{i}");
-            layers.push(Layer {
-                query: l.linear(&format!("{p}.attention.self.query"), h, h)?,
-                key: l.linear(&format!("{p}.attention.self.key"), h, h)?,
-                value: l.linear(&format!("{p}.attention.self.value"), h, h)?,
-                attn_out: l.linear(&format!("{p}.attention.output.dense"), h, h)?,
-                attn_norm: l.norm(&format!("{p}.attention.output.LayerNorm"), h, eps)?,
-                intermediate: l.linear(
-                    &format!("{p}.intermediate.dense"),
-                    config.intermediate,
-                    h,
-                )?,
-                output: l.linear(&format!("{p}.output.dense"), h, config.intermediate)?,
-                out_norm: l.norm(&format!("{p}.output.LayerNorm"), h, eps)?,
-            });
-        }
+        let embed_norm = l.norm("embeddings.LayerNorm", h)?;
+        let layers = load_layers(&mut l, &config)?;
         Ok(Bert {
             config,
             word,

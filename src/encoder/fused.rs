@@ -9,7 +9,7 @@ use candle_core::quantized::{gguf_file, GgmlDType};
 use candle_core::Device;
 use half::f16;
 
-use super::config::BertConfig;
+use super::config::{load_layers, BertConfig, LayerWeights, LoadWeights};
 use super::kernels::{gelu, layer_norm, softmax, Int8Linear, Quantized, BLOCK};
 use super::EncoderError;
 
@@ -21,16 +21,7 @@ enum Embeddings {
     F32(Vec<f32>),
 }
 
-struct Layer {
-    query: Int8Linear,
-    key: Int8Linear,
-    value: Int8Linear,
-    attn_out: Int8Linear,
-    attn_norm: (Vec<f32>, Vec<f32>),
-    intermediate: Int8Linear,
-    output: Int8Linear,
-    out_norm: (Vec<f32>, Vec<f32>),
-}
+type Layer = LayerWeights<Int8Linear, (Vec<f32>, Vec<f32>)>;
 
 /// The network with int8 linear layers.
 pub(super) struct FusedBert {
@@ -64,6 +55,11 @@ impl<R: Read + Seek> Reader<'_, R> {
             .flatten_all()?
             .to_vec1::<f32>()?)
     }
+}
+
+impl<R: Read + Seek> LoadWeights for Reader<'_, R> {
+    type Linear = Int8Linear;
+    type Norm = (Vec<f32>, Vec<f32>);
 
     fn linear(&mut self, prefix: &str, out: usize, inp: usize) -> Result<Int8Linear, EncoderError> {
         if inp % BLOCK != 0 {
@@ -141,24 +137,7 @@ impl FusedBert {
         )?;
         let token_type = r.f32("embeddings.token_type_embeddings.weight", &[2, h])?[..h].to_vec();
         let embed_norm = r.norm("embeddings.LayerNorm", h)?;
-        let mut layers = Vec::with_capacity(config.layers);
-        for i in 0..config.layers {
-            let p = format!("encoder.layer.{i}");
-            layers.push(Layer {
-                query: r.linear(&format!("{p}.attention.self.query"), h, h)?,
-                key: r.linear(&format!("{p}.attention.self.key"), h, h)?,
-                value: r.linear(&format!("{p}.attention.self.value"), h, h)?,
-                attn_out: r.linear(&format!("{p}.attention.output.dense"), h, h)?,
-                attn_norm: r.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
-                intermediate: r.linear(
-                    &format!("{p}.intermediate.dense"),
-                    config.intermediate,
-                    h,
-                )?,
-                output: r.linear(&format!("{p}.output.dense"), h, config.intermediate)?,
-                out_norm: r.norm(&format!("{p}.output.LayerNorm"), h)?,
-            });
-        }
+        let layers = load_layers(&mut r, &config)?;
         Ok(FusedBert {
             config,
             vocab,

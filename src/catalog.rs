@@ -40,6 +40,15 @@ pub struct Item {
     pub series: Option<SeriesRef>,
     /// How many interactions the item has in the source data (a popularity prior).
     pub popularity: u32,
+    /// How many ratings the source reports beyond the interactions shipped
+    /// (goodbooks: `ratings_count`): a truer popularity prior when the
+    /// interactions are a capped sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ratings: Option<u64>,
+    /// Length in the catalog's own unit (pages, minutes) when known, so
+    /// "something shorter" and a time budget can act on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
 }
 
 /// An ordered set of items with lookup by external id.
@@ -109,6 +118,14 @@ impl Catalog {
     /// Mutable access for build steps that enrich items (tags, popularity).
     pub fn items_mut(&mut self) -> &mut [Item] {
         &mut self.items
+    }
+
+    /// The popularity prior Kith ranks with: the source's public rating count
+    /// when it has one, else the interaction count.
+    pub fn audience(&self, idx: ItemIdx) -> u64 {
+        self.get(idx)
+            .map(|i| i.public_ratings.unwrap_or(i.popularity as u64))
+            .unwrap_or(0)
     }
 
     /// True when at least one item carries tags, so tag-based measures apply.

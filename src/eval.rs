@@ -104,6 +104,17 @@ pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
     }
 }
 
+/// The bridge's ridge penalty chosen by `kith coldstart` on each catalog's
+/// validation split of warm items (docs/BENCHMARKS.md has the runs).
+pub fn tuned_bridge_lambda(catalog: TunedFor) -> f32 {
+    match catalog {
+        // kith coldstart --format ml100k … --lambdas 1,10,30,100,300,1000
+        TunedFor::Ml100k => 30.0,
+        // kith coldstart --format goodbooks … --lambdas 1,10,30,100,300
+        TunedFor::Goodbooks => 1.0,
+    }
+}
+
 /// A trained ranker: scores every item for a training user.
 pub enum Ranker {
     /// Fixed scores for everyone.

@@ -4,17 +4,30 @@
 //! native targets and `wasm32-unknown-unknown`, plus native-only build steps
 //! and CLI. See `docs/ARCHITECTURE.md`.
 
+pub mod bridge;
+pub mod bundle;
 pub mod catalog;
+pub mod dialogue;
+pub mod embeddings;
 pub mod encoder;
+pub mod graph;
 pub mod interactions;
+pub mod mentions;
 pub mod metrics;
 pub mod mf;
+pub mod profile;
+pub mod rank;
+pub mod session;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod coldstart;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod simulate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

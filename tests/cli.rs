@@ -37,7 +37,16 @@ const METRICS: [&str; 10] = [
 fn every_subcommand_has_help() {
     let o = kith(&["--help"]);
     assert!(o.status.success());
-    for sub in ["eval", "tune", "serve"] {
+    for sub in [
+        "eval",
+        "tune",
+        "serve",
+        "build",
+        "recommend",
+        "chat",
+        "simulate",
+        "coldstart",
+    ] {
         assert!(stdout(&o).contains(sub), "{sub} missing from --help");
         let h = kith(&[sub, "--help"]);
         assert!(h.status.success(), "{sub} --help failed");
@@ -153,4 +162,151 @@ fn movielens_figures_are_reproducible_and_mf_beats_the_baselines() {
     assert!(ndcg("random") < 0.05);
     assert!(ndcg("bpr") > 0.44, "bpr {}", ndcg("bpr"));
     assert!(ndcg("als") > 0.46, "als {}", ndcg("als"));
+}
+
+/// A tiny generic catalog: two taste groups.
+fn tiny_catalog() -> tempfile::TempDir {
+    let items = "id,title,creator,tags\n\
+        a,Dune,Frank Herbert,science-fiction\n\
+        b,Hyperion,Dan Simmons,science-fiction\n\
+        c,Foundation,Isaac Asimov,science-fiction\n\
+        d,Emma,Jane Austen,romance\n\
+        e,Persuasion,Jane Austen,romance\n\
+        f,Jane Eyre,Charlotte Bronte,romance\n";
+    let mut inter = String::from("user,item\n");
+    for u in 0..12 {
+        let group = if u % 2 == 0 {
+            ["a", "b", "c"]
+        } else {
+            ["d", "e", "f"]
+        };
+        for (k, i) in group.iter().enumerate() {
+            if (u + k) % 3 != 0 {
+                inter.push_str(&format!("u{u},{i}\n"));
+            }
+        }
+    }
+    common::folder(&[("items.csv", items), ("interactions.csv", &inter)])
+}
+
+#[test]
+fn build_then_recommend_and_chat_from_the_bundle() {
+    let dir = tiny_catalog();
+    let out = dir.path().join("tiny.kith");
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--no-encoder",
+        "--noun",
+        "book,books",
+        "--verb",
+        "read",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
+
+    let o = kith(&[
+        "recommend",
+        "--bundle",
+        out.to_str().unwrap(),
+        "--say",
+        "I loved Dune",
+        "--k",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("understanding by meaning is off"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert!(v["question"].is_null() || v["question"].is_string());
+    let recs = v["recommendations"].as_array().expect("recommendations");
+    assert_eq!(recs.len(), 3);
+    for r in recs {
+        assert!(r["id"].is_string() && r["title"].is_string());
+        assert!(r["score"].is_number());
+        assert!(!r["explanation"].as_str().unwrap().is_empty());
+    }
+    assert_ne!(recs[0]["id"], "a", "Dune itself is not recommended");
+    assert_eq!(recs[0]["title"], "Hyperion", "{recs:?}");
+
+    // chat: scripted turns on stdin, the profile kept in a file.
+    let profile = dir.path().join("me.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args([
+            "chat",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--k",
+            "2",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        stdin
+            .write_all(b"I loved Emma\n/love 1\n/nope 9\n/quit\n")
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("What have you enjoyed reading lately?"),
+        "{text}"
+    );
+    assert!(text.contains("understood: liked Emma"), "{text}");
+    assert!(text.contains("give a number from the last list"), "{text}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    assert_eq!(
+        saved["picks"].as_array().unwrap().len(),
+        2,
+        "Emma and the loved pick: {saved}"
+    );
+
+    // A corrupt profile file is kept aside and a fresh one starts.
+    std::fs::write(&profile, "{not json").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args([
+            "chat",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("kept it as"), "{}", stderr(&o));
+    assert!(dir.path().join("me.corrupt.json").exists());
+
+    // A truncated bundle is a one-line error.
+    let bytes = std::fs::read(&out).unwrap();
+    let cut = dir.path().join("cut.kith");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = kith(&[
+        "recommend",
+        "--bundle",
+        cut.to_str().unwrap(),
+        "--say",
+        "hi",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
 }

@@ -495,6 +495,7 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
         "original_publication_year",
         "title",
         "original_title",
+        "ratings_count",
     ];
     let col = columns(&books_path, &headers, &want)?;
     let need = |k: usize| -> Result<usize, LoadError> {
@@ -538,6 +539,11 @@ pub fn load_goodbooks(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErro
             creators,
             year,
             series,
+            public_ratings: col[6]
+                .map(get)
+                .and_then(|c| c.parse::<f64>().ok())
+                .filter(|c| c.is_finite() && *c >= 0.0)
+                .map(|c| c as u64),
             ..Item::default()
         });
     }
@@ -710,7 +716,15 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
     let col = columns(
         &items_path,
         &headers,
-        &["id", "title", "creator", "description", "tags", "year"],
+        &[
+            "id",
+            "title",
+            "creator",
+            "description",
+            "tags",
+            "year",
+            "length",
+        ],
     )?;
     let c_id = col[0].unwrap_or(0);
     let c_title = col[1].ok_or_else(|| {
@@ -760,7 +774,8 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
                 .collect(),
             year: get(col[5]).parse().ok(),
             series,
-            popularity: 0,
+            length: get(col[6]).parse().ok(),
+            ..Item::default()
         });
     }
     let mut catalog = Catalog::new(items).map_err(|source| LoadError::Catalog {

@@ -1,5 +1,6 @@
 //! Native-only build steps: reading data sets from disk and cleaning them.
 
+pub mod bundle;
 pub mod loaders;
 pub mod model;
 pub mod tags;

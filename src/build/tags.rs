@@ -429,6 +429,31 @@ pub fn canonical(raw: &str) -> Vec<String> {
     vec![n]
 }
 
+/// Other names a clean tag goes by ("sci-fi", "scifi", "sf" for
+/// "science-fiction", and the reverse), from the curated synonym table, so
+/// the conversation recognises every spelling a visitor may type.
+pub fn aliases(tag: &str) -> Vec<String> {
+    let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (from, to) in SYNONYMS {
+        if let [to] = to {
+            groups.entry(to).or_default().push(from);
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (to, froms) in &groups {
+        let group: Vec<&str> = std::iter::once(*to).chain(froms.iter().copied()).collect();
+        if group.contains(&tag) {
+            for g in group {
+                if g != tag && !out.iter().any(|o| o == g) {
+                    out.push(g.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Folds spelling variants into their most used form: names equal once dashes
 /// are removed, and a plural ("-s") whose singular is also used.
 fn spelling_merges(usage: &HashMap<String, u64>) -> HashMap<String, String> {
@@ -640,6 +665,9 @@ mod tests {
     #[test]
     fn umbrella_shelves_add_nothing() {
         assert!(canonical("sci-fi-fantasy").is_empty());
+        assert_eq!(aliases("science-fiction"), vec!["sci-fi", "scifi", "sf"]);
+        assert!(aliases("sci-fi").contains(&"science-fiction".to_string()));
+        assert!(aliases("no-such-tag").is_empty());
         assert!(canonical("adult-fiction").is_empty());
     }
 

@@ -1,11 +1,15 @@
 //! The `kith` command line: a thin clap shell over the core. Each subcommand
 //! lives in its own file; this one parses arguments and reports errors.
 
+mod build;
+mod coldstart;
 mod embed;
 mod eval;
 mod model;
 mod progress;
+mod recommend;
 mod serve;
+mod simulate;
 mod tune;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -34,6 +38,19 @@ enum Command {
     Model(model::ModelArgs),
     /// Print sentence embeddings of texts (384-d unit vectors).
     Embed(embed::EmbedArgs),
+    /// Build the one bundle file the browser loads (catalog, MF factors,
+    /// embeddings, bridge, encoder).
+    Build(build::BuildArgs),
+    /// Answer one turn from a fresh profile: recommendations and maybe a question.
+    Recommend(recommend::RecommendArgs),
+    /// Talk with Kith in the terminal, multi-turn.
+    Chat(recommend::ChatArgs),
+    /// Simulated new visitors: question strategies against popularity and MF
+    /// fed 5 ratings, plus a beyond-accuracy and bias report.
+    Simulate(simulate::SimulateArgs),
+    /// Item cold start: hold 10% of items out of MF training and rank them by
+    /// the factors the bridge gives their text.
+    Coldstart(coldstart::ColdStartArgs),
 }
 
 /// A data-set format on the command line.
@@ -66,6 +83,11 @@ pub fn main() -> i32 {
         Command::Serve(a) => serve::run(a),
         Command::Model(a) => model::run(a),
         Command::Embed(a) => embed::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Recommend(a) => recommend::run_recommend(a),
+        Command::Chat(a) => recommend::run_chat(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Coldstart(a) => coldstart::run(a),
     };
     match result {
         Ok(()) => 0,

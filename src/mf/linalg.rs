@@ -108,10 +108,16 @@ impl Symmetric {
 
     /// Solves A·x = b by Cholesky in f64; `None` if A is not positive definite.
     pub fn solve(&self, b: &[f32]) -> Option<Vec<f32>> {
-        let n = self.dim;
-        if b.len() != n {
+        if b.len() != self.dim {
             return None;
         }
+        Some(self.cholesky()?.solve(b))
+    }
+
+    /// The Cholesky factor L (A = L·Lᵀ) in f64, for solving many right-hand
+    /// sides against one matrix; `None` if A is not positive definite.
+    pub fn cholesky(&self) -> Option<Cholesky> {
+        let n = self.dim;
         let mut l = vec![0f64; n * n];
         for i in 0..n {
             for j in 0..=i {
@@ -129,9 +135,25 @@ impl Symmetric {
                 }
             }
         }
+        Some(Cholesky { n, l })
+    }
+}
+
+/// A factored positive-definite matrix: solves cost O(n²) each.
+#[derive(Debug, Clone)]
+pub struct Cholesky {
+    n: usize,
+    l: Vec<f64>,
+}
+
+impl Cholesky {
+    /// Solves A·x = b. `b` must have the matrix's dimension (missing values
+    /// read as 0, extra ones are ignored).
+    pub fn solve(&self, b: &[f32]) -> Vec<f32> {
+        let (n, l) = (self.n, &self.l);
         let mut y = vec![0f64; n];
         for i in 0..n {
-            let mut s = b[i] as f64;
+            let mut s = b.get(i).copied().unwrap_or(0.0) as f64;
             for k in 0..i {
                 s -= l[i * n + k] * y[k];
             }
@@ -145,7 +167,7 @@ impl Symmetric {
             }
             x[i] = s / l[i * n + i];
         }
-        Some(x.into_iter().map(|v| v as f32).collect())
+        x.into_iter().map(|v| v as f32).collect()
     }
 }
 

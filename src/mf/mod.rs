@@ -214,6 +214,24 @@ impl MfModel {
         gram: &Symmetric,
         picks: &[(ItemIdx, f32)],
     ) -> Result<UserVector, MfError> {
+        let mut evidence = Vec::with_capacity(picks.len());
+        for &(i, strength) in picks {
+            if i as usize >= self.n_items() {
+                return Err(MfError::UnknownItem(i));
+            }
+            evidence.push((self.item(i), strength));
+        }
+        self.fold_in_vectors(gram, &evidence)
+    }
+
+    /// Fold-in from evidence given as factor vectors with signed strengths:
+    /// real items' q_i, or virtual items such as the bridge's image of a
+    /// sentence ([`crate::bridge`]).
+    pub fn fold_in_vectors(
+        &self,
+        gram: &Symmetric,
+        evidence: &[(&[f32], f32)],
+    ) -> Result<UserVector, MfError> {
         let p = self.fold_in;
         if p.reg.is_nan() || p.reg <= 0.0 || p.alpha < 0.0 || p.alpha_negative < 0.0 {
             return Err(MfError::NotPositiveDefinite);
@@ -225,7 +243,7 @@ impl MfModel {
             });
         }
         let mut a = gram.clone();
-        let weight = self.n_items() as f32 + p.alpha * picks.len() as f32;
+        let weight = self.n_items() as f32 + p.alpha * evidence.len() as f32;
         let lambda = if p.reg_exponent == 0.0 {
             p.reg
         } else {
@@ -233,11 +251,18 @@ impl MfModel {
         };
         a.add_diagonal(lambda);
         let mut b = vec![0f32; self.dim];
-        for &(i, strength) in picks {
-            if i as usize >= self.n_items() {
-                return Err(MfError::UnknownItem(i));
+        for &(q, strength) in evidence {
+            if q.len() != self.dim {
+                return Err(MfError::Shape {
+                    expected: self.dim,
+                    got: q.len(),
+                });
             }
-            let q = self.item(i);
+            if !strength.is_finite() || q.iter().any(|x| !x.is_finite()) {
+                return Err(MfError::InvalidParameter(
+                    "non-finite fold-in evidence".into(),
+                ));
+            }
             if strength > 0.0 {
                 let extra = p.alpha * strength;
                 a.add_outer(q, extra);

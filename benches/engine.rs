@@ -1,0 +1,130 @@
+//! Engine speed in one run: a full conversational turn on the demo bundle
+//! (understand, encode, update the profile, rank 10,000 items, diversify,
+//! explain, maybe choose a question), and top-20 over 1M items × 64 dims.
+//!
+//!     cargo bench --bench engine            # needs models/goodbooks.kith
+
+use std::time::Instant;
+
+use kith::interactions::rng;
+use kith::mf::{top_k, MfModel, UserVector};
+use kith::session::{Engine, Feedback};
+use rand::Rng;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn turns(engine: &Engine) {
+    let openings = [
+        "I loved Dune for its world-building and political intrigue",
+        "something by Terry Pratchett, but no romance",
+        "cozy village mysteries with an amateur sleuth",
+        "I want a good book",
+        "anything but horror, I liked The Hunger Games",
+    ];
+    let follow = [
+        "more like the second one",
+        "something different",
+        "yes",
+        "shorter please",
+    ];
+    // Warm up once.
+    let mut p = engine.new_profile();
+    let _ = engine.say(&mut p, openings[0]);
+    let (mut first, mut later, mut feedback) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..8 {
+        for o in openings {
+            let mut p = engine.new_profile();
+            let t = Instant::now();
+            let r = engine.say(&mut p, o).expect("turn");
+            first.push(t.elapsed().as_secs_f64() * 1e3);
+            for f in follow {
+                let t = Instant::now();
+                engine.say(&mut p, f).expect("turn");
+                later.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            let id = r.recommendations[round % r.recommendations.len()]
+                .id
+                .clone();
+            let t = Instant::now();
+            engine
+                .feedback(&mut p, &id, Feedback::Love)
+                .expect("feedback");
+            feedback.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    println!(
+        "first turn (parse, embed, fold-in, rank 10k, MMR, explain, question): median {:.1} ms, p90 {:.1} ms ({} turns)",
+        median(first.clone()),
+        pct(first.clone(), 0.9),
+        first.len()
+    );
+    println!(
+        "follow-up turns: median {:.1} ms, p90 {:.1} ms ({} turns)",
+        median(later.clone()),
+        pct(later.clone(), 0.9),
+        later.len()
+    );
+    println!(
+        "feedback (no encoder call): median {:.1} ms, p90 {:.1} ms",
+        median(feedback.clone()),
+        pct(feedback, 0.9)
+    );
+}
+
+fn million() {
+    let (n, d) = (1_000_000usize, 64usize);
+    let mut r = rng(3);
+    let factors: Vec<f32> = (0..n * d).map(|_| r.random::<f32>() - 0.5).collect();
+    let bias: Vec<f32> = (0..n).map(|_| r.random::<f32>() * 0.1).collect();
+    let model = MfModel::from_items(d, factors, bias).expect("model");
+    let user = UserVector {
+        factors: (0..d).map(|_| r.random::<f32>() - 0.5).collect(),
+        bias: 0.0,
+    };
+    let mut scores = Vec::with_capacity(n);
+    let (mut score_t, mut top_t) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let t = Instant::now();
+        model.score_all(&user, &mut scores).expect("score");
+        score_t.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        std::hint::black_box(top_k(&scores, 20, &[5, 17, 99]));
+        top_t.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "1,000,000 items x 64 dims: score all {:.1} ms + top-20 {:.1} ms = {:.1} ms (median of 20; item factors {:.0} MB f32)",
+        median(score_t.clone()),
+        median(top_t.clone()),
+        median(score_t) + median(top_t),
+        (n * d * 4) as f64 / 1e6
+    );
+}
+
+fn main() {
+    let path = std::env::var("KITH_BUNDLE").unwrap_or_else(|_| "models/goodbooks.kith".into());
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let t = Instant::now();
+            let engine = Engine::load(&bytes).expect("bundle loads");
+            println!(
+                "load {} ({:.1} MB: parse, verify checksums, load encoder, index names): {:.0} ms",
+                path,
+                bytes.len() as f64 / 1e6,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            turns(&engine);
+        }
+        Err(e) => {
+            println!("{path}: {e} — skipping the turn benchmark (build the demo bundle first)")
+        }
+    }
+    million();
+}

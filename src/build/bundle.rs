@@ -1,0 +1,345 @@
+//! Building a bundle (native): train or import MF item factors, embed every
+//! item's text and every tag with the encoder, fit the text-to-MF bridge, give
+//! items nobody rated factors from their text, and assemble the file.
+
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::loaders::{open_path, Dataset, LoadError};
+use super::tags::aliases;
+use crate::bridge::{Bridge, BridgeError};
+use crate::bundle::{AttributeStats, Bundle, BundleMeta};
+use crate::catalog::{Catalog, Item};
+use crate::embeddings::{EmbeddingsError, QuantizedEmbeddings};
+use crate::encoder::{Encoder, EncoderError};
+use crate::mf::als::{self, AlsParams};
+use crate::mf::{MfError, MfModel};
+
+/// Why a bundle could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Reading input failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Training or importing factors failed.
+    #[error(transparent)]
+    Mf(#[from] MfError),
+    /// The encoder failed.
+    #[error(transparent)]
+    Encoder(#[from] EncoderError),
+    /// The bridge could not be fitted.
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    /// Embeddings were malformed.
+    #[error(transparent)]
+    Embeddings(#[from] EmbeddingsError),
+    /// An imported factor file is malformed.
+    #[error("{file}:{line}: {reason}")]
+    Factors {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Item factors read from a file: the dimension, and per catalog item its
+/// factors and bias (`None` when the file has no row for it).
+pub type ImportedFactors = (usize, Vec<Option<(Vec<f32>, f32)>>);
+
+/// Describes the catalog in the bundle's metadata.
+#[derive(Debug, Clone)]
+pub struct CatalogInfo {
+    /// Catalog name.
+    pub name: String,
+    /// Singular and plural item noun.
+    pub item_noun: (String, String),
+    /// "read", "watched"…
+    pub consume_verb: String,
+    /// Attribution and licence.
+    pub attribution: String,
+}
+
+/// The text an item is embedded from: title, creators, clean tags, year,
+/// description (what the visitor may describe it by).
+pub fn item_text(item: &Item) -> String {
+    let mut s = item.title.clone();
+    if !item.creators.is_empty() {
+        s.push_str(" by ");
+        s.push_str(&item.creators.join(", "));
+    }
+    s.push('.');
+    if !item.tags.is_empty() {
+        let tags: Vec<String> = item.tags.iter().map(|t| t.replace('-', " ")).collect();
+        s.push(' ');
+        s.push_str(&tags.join(", "));
+        s.push('.');
+    }
+    if !item.description.is_empty() {
+        s.push(' ');
+        s.push_str(&item.description);
+    }
+    s
+}
+
+/// Embeds texts in parallel batches of 32; `progress(done, total)` after each.
+pub fn embed_all(
+    encoder: &Encoder,
+    texts: &[String],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Vec<f32>>, EncoderError> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let chunks: Vec<Vec<Vec<f32>>> = texts
+        .par_chunks(32)
+        .map(|chunk| {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let out = encoder.embed_batch(&refs)?;
+            let d = done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed) + chunk.len();
+            progress(d, texts.len());
+            Ok(out)
+        })
+        .collect::<Result<_, EncoderError>>()?;
+    Ok(chunks.into_iter().flatten().collect())
+}
+
+/// Reads item factors trained elsewhere: a CSV with header
+/// `item,f1,…,fd[,bias]` (any names; a last column named `bias` is the bias).
+/// Every row must name a catalog item; catalog items missing from the file
+/// are returned as `None` so the bridge can fill them from their text.
+pub fn read_item_factors(path: &Path, catalog: &Catalog) -> Result<ImportedFactors, BuildError> {
+    let file = path.display().to_string();
+    let bad = |line: usize, reason: String| BuildError::Factors {
+        file: file.clone(),
+        line,
+        reason,
+    };
+    let mut reader = open_path(path)?;
+    let mut text = String::new();
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| bad(0, format!("cannot read: {e}")))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let has_bias = headers
+        .iter()
+        .next_back()
+        .is_some_and(|h| h.eq_ignore_ascii_case("bias"));
+    let dim = headers.len().saturating_sub(1 + usize::from(has_bias));
+    if dim == 0 {
+        return Err(bad(
+            1,
+            "expected a header item,f1,…,fd[,bias] with at least one factor".into(),
+        ));
+    }
+    let mut out: Vec<Option<(Vec<f32>, f32)>> = vec![None; catalog.len()];
+    for rec in rdr.records() {
+        let rec =
+            rec.map_err(|e| bad(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        if rec.len() != headers.len() {
+            return Err(bad(
+                line,
+                format!("expected {} fields, found {}", headers.len(), rec.len()),
+            ));
+        }
+        let id = rec.get(0).unwrap_or("");
+        let idx = catalog
+            .index_of(id)
+            .ok_or_else(|| bad(line, format!("item {id:?} is not in the catalog")))?;
+        let mut vals = Vec::with_capacity(dim + 1);
+        for k in 1..rec.len() {
+            let v: f32 = rec
+                .get(k)
+                .unwrap_or("")
+                .parse()
+                .map_err(|_| bad(line, format!("field {} is not a number", k + 1)))?;
+            if !v.is_finite() {
+                return Err(bad(line, format!("field {} is not finite", k + 1)));
+            }
+            vals.push(v);
+        }
+        let bias = if has_bias {
+            vals.pop().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        if out[idx as usize].replace((vals, bias)).is_some() {
+            return Err(bad(line, format!("item {id:?} appears twice")));
+        }
+    }
+    Ok((dim, out))
+}
+
+/// What a build did, for the CLI to report.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Items whose factors came from their text (no interactions, or missing from imported factors).
+    pub cold_items: usize,
+    /// Items the bridge was fitted on.
+    pub bridge_items: usize,
+}
+
+/// Inputs of a build besides the data set.
+pub struct BuildInputs<'a> {
+    /// The catalog's description.
+    pub info: CatalogInfo,
+    /// The encoder, and its GGUF bytes to ship; `None` builds an encoder-less bundle.
+    pub encoder: Option<(&'a Encoder, Vec<u8>)>,
+    /// Item factors trained elsewhere (`read_item_factors`), instead of training here.
+    pub imported: Option<ImportedFactors>,
+    /// ALS hyper-parameters when training here.
+    pub als: AlsParams,
+    /// Ridge penalty of the bridge.
+    pub bridge_lambda: f32,
+}
+
+/// Assembles a bundle from a loaded data set. `progress(stage, done, total)`.
+pub fn build(
+    data: &Dataset,
+    inputs: BuildInputs,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(Bundle, BuildReport), BuildError> {
+    let catalog = &data.catalog;
+    let counts = data.interactions.to_matrix().column_counts();
+    let (mut mf, mf_source, training_users, known): (MfModel, String, usize, Vec<bool>) =
+        match inputs.imported {
+            Some((dim, rows)) => {
+                let known: Vec<bool> = rows.iter().map(Option::is_some).collect();
+                let mut factors = Vec::with_capacity(rows.len() * dim);
+                let mut biases = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    match r {
+                        Some((f, b)) => {
+                            factors.extend_from_slice(f);
+                            biases.push(*b);
+                        }
+                        None => {
+                            factors.extend(std::iter::repeat_n(0.0, dim));
+                            biases.push(0.0);
+                        }
+                    }
+                }
+                let mut m = MfModel::from_items(dim, factors, biases)?;
+                m.fold_in = crate::mf::FoldInParams {
+                    reg: inputs.als.reg,
+                    alpha: inputs.als.alpha,
+                    alpha_negative: inputs.als.alpha,
+                    reg_exponent: inputs.als.reg_exponent,
+                };
+                (m, format!("imported item factors, dim {dim}"), 0, known)
+            }
+            None => {
+                let m = data.interactions.to_matrix();
+                let mut report = |d: usize, t: usize| progress("train ALS", d, t);
+                let mut model = als::train(&m, &inputs.als, &mut report)?;
+                let users = model.n_users();
+                model.user_bias = Vec::new();
+                model.user_factors = Vec::new();
+                let known = counts.iter().map(|&c| c > 0).collect();
+                (
+                    model,
+                    format!(
+                        "ALS dim {} reg {} alpha {} on {} interactions",
+                        inputs.als.dim,
+                        inputs.als.reg,
+                        inputs.als.alpha,
+                        data.interactions.entries.len()
+                    ),
+                    users,
+                    known,
+                )
+            }
+        };
+
+    let mut attributes = AttributeStats::of(catalog);
+    for t in &mut attributes.tags {
+        t.aliases = aliases(&t.name);
+    }
+
+    let mut report = BuildReport::default();
+    let (item_embeddings, tag_embeddings, bridge, encoder_bytes) = match inputs.encoder {
+        Some((encoder, bytes)) => {
+            let texts: Vec<String> = catalog.items().iter().map(item_text).collect();
+            let item_vecs = embed_all(encoder, &texts, &|d, t| progress("embed items", d, t))?;
+            let tag_texts: Vec<String> = attributes
+                .tags
+                .iter()
+                .map(|t| t.name.replace('-', " "))
+                .collect();
+            let tag_vecs = embed_all(encoder, &tag_texts, &|d, t| progress("embed tags", d, t))?;
+            let dim = encoder.dim();
+            // Fit on items whose factors are known, trusting well-rated ones more.
+            let rows: Vec<(&[f32], &[f32], f32, f32)> = (0..catalog.len())
+                .filter(|&i| known[i])
+                .map(|i| {
+                    let w = ((counts.get(i).copied().unwrap_or(0) as f32 + 1.0).ln() / 3.0)
+                        .clamp(0.2, 1.0);
+                    (
+                        item_vecs[i].as_slice(),
+                        mf.item(i as u32),
+                        mf.item_bias[i],
+                        w,
+                    )
+                })
+                .collect();
+            report.bridge_items = rows.len();
+            let bridge = if rows.is_empty() {
+                None
+            } else {
+                Some(Bridge::fit(dim, mf.dim, inputs.bridge_lambda, &rows)?)
+            };
+            if let Some(b) = &bridge {
+                for i in 0..catalog.len() {
+                    if !known[i] {
+                        let (f, bias) = b.predict(&item_vecs[i])?;
+                        mf.item_factors[i * mf.dim..(i + 1) * mf.dim].copy_from_slice(&f);
+                        mf.item_bias[i] = bias;
+                        report.cold_items += 1;
+                    }
+                }
+            }
+            (
+                QuantizedEmbeddings::from_rows(dim, &item_vecs)?,
+                QuantizedEmbeddings::from_rows(dim, &tag_vecs)?,
+                bridge,
+                Some(bytes),
+            )
+        }
+        None => (
+            QuantizedEmbeddings::default(),
+            QuantizedEmbeddings::default(),
+            None,
+            None,
+        ),
+    };
+    if report.cold_items == 0 {
+        report.cold_items = known.iter().filter(|k| !**k).count();
+    }
+    let meta = BundleMeta {
+        name: inputs.info.name,
+        item_noun: inputs.info.item_noun,
+        consume_verb: inputs.info.consume_verb,
+        attribution: inputs.info.attribution,
+        created_by: format!("kith {}", env!("CARGO_PKG_VERSION")),
+        mf_source,
+        training_users,
+    };
+    let bundle = Bundle {
+        meta,
+        catalog: catalog.clone(),
+        attributes,
+        tag_embeddings,
+        item_embeddings,
+        mf,
+        bridge,
+        encoder: encoder_bytes,
+    };
+    Ok((bundle, report))
+}

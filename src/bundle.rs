@@ -1,0 +1,561 @@
+//! The bundle: the one versioned file the browser loads, holding everything a
+//! session needs (catalog, MF item factors, item and tag embeddings, the
+//! bridge, attribute statistics and the encoder with its tokenizer).
+//!
+//! One writer ([`Bundle::to_bytes`], called by `kith build`) and one reader
+//! ([`Bundle::from_bytes`], native and wasm). Layout, all little-endian:
+//!
+//! ```text
+//! magic "KITHBNDL" | version u32 | section count u32
+//! per section: name [16 bytes, NUL-padded] | offset u64 | length u64 | crc32 u32
+//! crc32 of everything above | section bytes…
+//! ```
+//!
+//! Every section carries a CRC-32 and the file must end exactly where its
+//! last section does, so truncation, corruption and version skew are typed
+//! errors rather than garbage recommendations.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bridge::Bridge;
+use crate::catalog::{Catalog, Item};
+use crate::embeddings::QuantizedEmbeddings;
+use crate::mf::{FoldInParams, MfModel};
+
+/// The file's first eight bytes.
+pub const MAGIC: &[u8; 8] = b"KITHBNDL";
+/// The format version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+const NAME_LEN: usize = 16;
+const ENTRY_LEN: usize = NAME_LEN + 8 + 8 + 4;
+
+/// Why a bundle could not be read or written.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BundleError {
+    /// The file does not start with the bundle magic.
+    #[error("not a Kith bundle (bad magic bytes)")]
+    BadMagic,
+    /// A bundle from another format version.
+    #[error("bundle format version {found} is not supported (this build reads version {supported}); rebuild it with `kith build`")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The file ends before its declared content does.
+    #[error("bundle is truncated: {needed} bytes declared, {got} present")]
+    Truncated {
+        /// Bytes the header declares.
+        needed: u64,
+        /// Bytes present.
+        got: u64,
+    },
+    /// Bytes after the last section: the file was appended to or mis-assembled.
+    #[error("bundle has {0} unexpected trailing bytes")]
+    TrailingBytes(u64),
+    /// A checksum did not match.
+    #[error("bundle checksum mismatch in {0}: the file is corrupt")]
+    Checksum(String),
+    /// A required section is absent.
+    #[error("bundle has no {0:?} section")]
+    MissingSection(&'static str),
+    /// A section's content is invalid.
+    #[error("bundle section {section:?} is invalid: {reason}")]
+    Section {
+        /// Section name.
+        section: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn invalid(section: &str, reason: impl std::fmt::Display) -> BundleError {
+    BundleError::Section {
+        section: section.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// What the bundle is and where it came from: shown to the visitor and used
+/// to phrase questions ("books" or "films").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleMeta {
+    /// Catalog name, e.g. "goodbooks-10k".
+    pub name: String,
+    /// The noun for one item, singular and plural ("book", "books").
+    pub item_noun: (String, String),
+    /// The verb for consuming an item ("read", "watched").
+    pub consume_verb: String,
+    /// Attribution and licence of the catalog data.
+    pub attribution: String,
+    /// The Kith version that wrote it.
+    pub created_by: String,
+    /// How the MF factors were trained (e.g. "als dim 64", "imported CSV").
+    pub mf_source: String,
+    /// Users the MF model was trained on (0 for imported factors).
+    pub training_users: usize,
+}
+
+/// Attribute statistics: what the conversation can ask about and how common
+/// each answer is across the catalog.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttributeStats {
+    /// Every clean tag with the number of items carrying it, most common first.
+    pub tags: Vec<TagStat>,
+    /// Oldest and newest year, when items have years.
+    pub year_range: Option<(i32, i32)>,
+    /// Shortest and longest length, when items have lengths.
+    pub length_range: Option<(u32, u32)>,
+}
+
+/// One tag and its support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagStat {
+    /// The clean tag, e.g. "science-fiction".
+    pub name: String,
+    /// Items carrying it.
+    pub items: u32,
+    /// Other spellings a visitor may use ("sci-fi" for "science-fiction").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl AttributeStats {
+    /// Statistics of a catalog's tags, years and lengths.
+    pub fn of(catalog: &Catalog) -> AttributeStats {
+        let mut counts: std::collections::BTreeMap<&str, u32> = Default::default();
+        for item in catalog.items() {
+            for t in &item.tags {
+                *counts.entry(t.as_str()).or_default() += 1;
+            }
+        }
+        let mut tags: Vec<TagStat> = counts
+            .into_iter()
+            .map(|(name, items)| TagStat {
+                name: name.to_string(),
+                items,
+                aliases: Vec::new(),
+            })
+            .collect();
+        tags.sort_by(|a, b| b.items.cmp(&a.items).then(a.name.cmp(&b.name)));
+        let range =
+            |xs: Vec<i64>| -> Option<(i64, i64)> { Some((*xs.iter().min()?, *xs.iter().max()?)) };
+        let years = range(
+            catalog
+                .items()
+                .iter()
+                .filter_map(|i| i.year.map(i64::from))
+                .collect(),
+        );
+        let lengths = range(
+            catalog
+                .items()
+                .iter()
+                .filter_map(|i| i.length.map(i64::from))
+                .collect(),
+        );
+        AttributeStats {
+            tags,
+            year_range: years.map(|(a, b)| (a as i32, b as i32)),
+            length_range: lengths.map(|(a, b)| (a as u32, b as u32)),
+        }
+    }
+}
+
+/// Everything a session loads, in memory.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// What the bundle is.
+    pub meta: BundleMeta,
+    /// The items (ids, titles, creators, clean tags, series, popularity).
+    pub catalog: Catalog,
+    /// Tag support, year and length ranges.
+    pub attributes: AttributeStats,
+    /// One embedding per tag of `attributes.tags`, same order (empty without an encoder).
+    pub tag_embeddings: QuantizedEmbeddings,
+    /// One embedding per catalog item (empty without an encoder).
+    pub item_embeddings: QuantizedEmbeddings,
+    /// MF item factors and biases, and the fold-in parameters.
+    pub mf: MfModel,
+    /// Text embedding → MF factors (absent without an encoder).
+    pub bridge: Option<Bridge>,
+    /// The encoder GGUF (model and tokenizer), absent in an encoder-less bundle.
+    pub encoder: Option<Vec<u8>>,
+}
+
+/// A little-endian writer for section payloads.
+#[derive(Default)]
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f32s(&mut self, v: &[f32]) {
+        for x in v {
+            self.0.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+}
+
+/// A bounds-checked little-endian reader over one section.
+struct Reader<'a> {
+    section: &'static str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(section: &'static str, bytes: &'a [u8]) -> Self {
+        Reader {
+            section,
+            bytes,
+            pos: 0,
+        }
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BundleError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| invalid(self.section, "ends early"))?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32, BundleError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn f32(&mut self) -> Result<f32, BundleError> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+    fn f32s(&mut self, n: usize) -> Result<Vec<f32>, BundleError> {
+        let bytes = self.take(
+            n.checked_mul(4)
+                .ok_or_else(|| invalid(self.section, "size overflow"))?,
+        )?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+    fn finish(&self) -> Result<(), BundleError> {
+        if self.pos != self.bytes.len() {
+            return Err(invalid(self.section, "has unexpected extra bytes"));
+        }
+        Ok(())
+    }
+}
+
+fn write_embeddings(e: &QuantizedEmbeddings) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u32(e.dim() as u32);
+    w.u32(e.len() as u32);
+    w.f32s(e.scales());
+    w.0.extend(e.values().iter().map(|&v| v as u8));
+    w.0
+}
+
+fn read_embeddings(
+    section: &'static str,
+    bytes: &[u8],
+) -> Result<QuantizedEmbeddings, BundleError> {
+    let mut r = Reader::new(section, bytes);
+    let dim = r.u32()? as usize;
+    let rows = r.u32()? as usize;
+    let scales = r.f32s(rows)?;
+    let n = rows
+        .checked_mul(dim)
+        .ok_or_else(|| invalid(section, "size overflow"))?;
+    let values = r.take(n)?.iter().map(|&b| b as i8).collect();
+    r.finish()?;
+    QuantizedEmbeddings::from_parts(dim, values, scales).map_err(|e| invalid(section, e))
+}
+
+fn write_mf(m: &MfModel) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u32(m.dim as u32);
+    w.u32(m.n_items() as u32);
+    w.f32s(&[
+        m.global_bias,
+        m.fold_in.reg,
+        m.fold_in.alpha,
+        m.fold_in.alpha_negative,
+        m.fold_in.reg_exponent,
+    ]);
+    w.f32s(&m.item_bias);
+    w.f32s(&m.item_factors);
+    w.0
+}
+
+fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
+    let mut r = Reader::new("mf", bytes);
+    let dim = r.u32()? as usize;
+    let n = r.u32()? as usize;
+    let global_bias = r.f32()?;
+    let fold_in = FoldInParams {
+        reg: r.f32()?,
+        alpha: r.f32()?,
+        alpha_negative: r.f32()?,
+        reg_exponent: r.f32()?,
+    };
+    let item_bias = r.f32s(n)?;
+    let factors = r.f32s(
+        n.checked_mul(dim)
+            .ok_or_else(|| invalid("mf", "size overflow"))?,
+    )?;
+    r.finish()?;
+    if item_bias
+        .iter()
+        .chain(&factors)
+        .chain([&global_bias])
+        .any(|x| !x.is_finite())
+    {
+        return Err(invalid("mf", "non-finite value"));
+    }
+    let mut m = MfModel::from_items(dim, factors, item_bias).map_err(|e| invalid("mf", e))?;
+    m.global_bias = global_bias;
+    m.fold_in = fold_in;
+    Ok(m)
+}
+
+fn write_bridge(b: &Bridge) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u32(b.text_dim as u32);
+    w.u32(b.mf_dim as u32);
+    w.f32s(&[b.lambda]);
+    w.f32s(&b.weights);
+    w.0
+}
+
+fn read_bridge(bytes: &[u8]) -> Result<Bridge, BundleError> {
+    let mut r = Reader::new("bridge", bytes);
+    let text_dim = r.u32()? as usize;
+    let mf_dim = r.u32()? as usize;
+    let lambda = r.f32()?;
+    let n = (text_dim + 1)
+        .checked_mul(mf_dim + 1)
+        .ok_or_else(|| invalid("bridge", "size overflow"))?;
+    let weights = r.f32s(n)?;
+    r.finish()?;
+    let b = Bridge {
+        text_dim,
+        mf_dim,
+        lambda,
+        weights,
+    };
+    b.validate().map_err(|e| invalid("bridge", e))?;
+    Ok(b)
+}
+
+fn json<T: Serialize>(v: &T) -> Vec<u8> {
+    // Serializing plain data structs to JSON cannot fail.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+fn from_json<'a, T: Deserialize<'a>>(section: &str, bytes: &'a [u8]) -> Result<T, BundleError> {
+    serde_json::from_slice(bytes).map_err(|e| invalid(section, e))
+}
+
+/// One section as found in a file's table.
+struct Entry<'a> {
+    name: String,
+    bytes: &'a [u8],
+}
+
+impl Bundle {
+    /// Serializes the bundle: header, table with checksums, sections.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut sections: Vec<(&str, Vec<u8>)> = vec![
+            ("meta", json(&self.meta)),
+            ("catalog", json(&self.catalog.items())),
+            ("attributes", json(&self.attributes)),
+            ("mf", write_mf(&self.mf)),
+        ];
+        if !self.item_embeddings.is_empty() {
+            sections.push(("item_embeddings", write_embeddings(&self.item_embeddings)));
+        }
+        if !self.tag_embeddings.is_empty() {
+            sections.push(("tag_embeddings", write_embeddings(&self.tag_embeddings)));
+        }
+        if let Some(b) = &self.bridge {
+            sections.push(("bridge", write_bridge(b)));
+        }
+        if let Some(e) = &self.encoder {
+            sections.push(("encoder", e.clone()));
+        }
+        let header_len = 8 + 4 + 4 + sections.len() * ENTRY_LEN + 4;
+        let mut out =
+            Vec::with_capacity(header_len + sections.iter().map(|s| s.1.len()).sum::<usize>());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+        let mut offset = header_len as u64;
+        for (name, bytes) in &sections {
+            let mut n = [0u8; NAME_LEN];
+            n[..name.len()].copy_from_slice(name.as_bytes());
+            out.extend_from_slice(&n);
+            out.extend_from_slice(&offset.to_le_bytes());
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
+            offset += bytes.len() as u64;
+        }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        for (_, bytes) in &sections {
+            out.extend_from_slice(bytes);
+        }
+        out
+    }
+
+    /// Reads and validates a bundle: magic, version, length, every checksum,
+    /// then every section's content and the agreement between sections.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Bundle, BundleError> {
+        let entries = read_table(bytes)?;
+        let get = |name: &'static str| -> Option<&[u8]> {
+            entries.iter().find(|e| e.name == name).map(|e| e.bytes)
+        };
+        let need = |name: &'static str| -> Result<&[u8], BundleError> {
+            get(name).ok_or(BundleError::MissingSection(name))
+        };
+        let meta: BundleMeta = from_json("meta", need("meta")?)?;
+        let items: Vec<Item> = from_json("catalog", need("catalog")?)?;
+        let catalog = Catalog::new(items).map_err(|e| invalid("catalog", e))?;
+        let attributes: AttributeStats = from_json("attributes", need("attributes")?)?;
+        let mf = read_mf(need("mf")?)?;
+        if mf.n_items() != catalog.len() {
+            return Err(invalid(
+                "mf",
+                format!("{} items, the catalog has {}", mf.n_items(), catalog.len()),
+            ));
+        }
+        let item_embeddings = match get("item_embeddings") {
+            Some(b) => read_embeddings("item_embeddings", b)?,
+            None => QuantizedEmbeddings::default(),
+        };
+        if !item_embeddings.is_empty() && item_embeddings.len() != catalog.len() {
+            return Err(invalid(
+                "item_embeddings",
+                format!(
+                    "{} rows, the catalog has {} items",
+                    item_embeddings.len(),
+                    catalog.len()
+                ),
+            ));
+        }
+        let tag_embeddings = match get("tag_embeddings") {
+            Some(b) => read_embeddings("tag_embeddings", b)?,
+            None => QuantizedEmbeddings::default(),
+        };
+        if !tag_embeddings.is_empty() && tag_embeddings.len() != attributes.tags.len() {
+            return Err(invalid(
+                "tag_embeddings",
+                format!(
+                    "{} rows for {} tags",
+                    tag_embeddings.len(),
+                    attributes.tags.len()
+                ),
+            ));
+        }
+        let bridge = get("bridge").map(read_bridge).transpose()?;
+        if let Some(b) = &bridge {
+            if b.mf_dim != mf.dim
+                || (!item_embeddings.is_empty() && b.text_dim != item_embeddings.dim())
+            {
+                return Err(invalid(
+                    "bridge",
+                    "dimensions disagree with the MF model or embeddings",
+                ));
+            }
+        }
+        Ok(Bundle {
+            meta,
+            catalog,
+            attributes,
+            tag_embeddings,
+            item_embeddings,
+            mf,
+            bridge,
+            encoder: get("encoder").map(<[u8]>::to_vec),
+        })
+    }
+
+    /// Section names and sizes, for `kith build` to report.
+    pub fn section_sizes(bytes: &[u8]) -> Result<Vec<(String, usize)>, BundleError> {
+        Ok(read_table(bytes)?
+            .into_iter()
+            .map(|e| (e.name, e.bytes.len()))
+            .collect())
+    }
+}
+
+fn read_table(bytes: &[u8]) -> Result<Vec<Entry<'_>>, BundleError> {
+    let got = bytes.len() as u64;
+    if bytes.len() < 16 {
+        if bytes.len() >= 8 && &bytes[..8] != MAGIC {
+            return Err(BundleError::BadMagic);
+        }
+        return Err(BundleError::Truncated { needed: 16, got });
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(BundleError::BadMagic);
+    }
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let version = word(8);
+    if version != VERSION {
+        return Err(BundleError::UnsupportedVersion {
+            found: version,
+            supported: VERSION,
+        });
+    }
+    let count = word(12) as usize;
+    if count > 64 {
+        return Err(invalid("header", format!("{count} sections")));
+    }
+    let header_len = 16 + count * ENTRY_LEN + 4;
+    if bytes.len() < header_len {
+        return Err(BundleError::Truncated {
+            needed: header_len as u64,
+            got,
+        });
+    }
+    if crc32fast::hash(&bytes[..header_len - 4]) != word(header_len - 4) {
+        return Err(BundleError::Checksum("header".into()));
+    }
+    let mut entries = Vec::with_capacity(count);
+    let mut end = header_len as u64;
+    for k in 0..count {
+        let at = 16 + k * ENTRY_LEN;
+        let raw = &bytes[at..at + NAME_LEN];
+        let name_len = raw.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+        let name = String::from_utf8_lossy(&raw[..name_len]).into_owned();
+        let u64_at = |p: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[p..p + 8]);
+            u64::from_le_bytes(b)
+        };
+        let offset = u64_at(at + NAME_LEN);
+        let len = u64_at(at + NAME_LEN + 8);
+        let crc = word(at + NAME_LEN + 16);
+        let stop = offset
+            .checked_add(len)
+            .ok_or_else(|| invalid(&name, "size overflow"))?;
+        if stop > got {
+            return Err(BundleError::Truncated { needed: stop, got });
+        }
+        end = end.max(stop);
+        let slice = &bytes[offset as usize..stop as usize];
+        if crc32fast::hash(slice) != crc {
+            return Err(BundleError::Checksum(name));
+        }
+        entries.push(Entry { name, bytes: slice });
+    }
+    if end < got {
+        return Err(BundleError::TrailingBytes(got - end));
+    }
+    Ok(entries)
+}

@@ -1,0 +1,99 @@
+//! `kith coldstart`: item cold start measured by holding items out of training.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::FormatArg;
+use crate::build::{load, LoadOptions};
+use crate::bundle::Bundle;
+use crate::coldstart::evaluate;
+use crate::eval::{tuned, TunedFor};
+
+/// Arguments of `kith coldstart`.
+#[derive(Debug, Args)]
+pub struct ColdStartArgs {
+    /// Format of --data.
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// Data-set folder (the same data the bundle was built from).
+    #[arg(long)]
+    data: PathBuf,
+    /// Bundle built from --data with the encoder (its item embeddings are used).
+    #[arg(long)]
+    bundle: PathBuf,
+    /// Bridge ridge penalties tried on the validation split.
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,1,3,10,30")]
+    lambdas: Vec<f32>,
+    /// List length.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Seed of the item split.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: ColdStartArgs) -> Result<()> {
+    let data = load(a.format.into(), &a.data, LoadOptions::default())
+        .with_context(|| a.data.display().to_string())?;
+    let bytes = std::fs::read(&a.bundle).with_context(|| a.bundle.display().to_string())?;
+    let bundle = Bundle::from_bytes(&bytes).with_context(|| a.bundle.display().to_string())?;
+    let same = bundle.catalog.len() == data.catalog.len()
+        && bundle
+            .catalog
+            .items()
+            .iter()
+            .zip(data.catalog.items())
+            .all(|(x, y)| x.id == y.id);
+    anyhow::ensure!(
+        same,
+        "the bundle's catalog is not the one in {}",
+        a.data.display()
+    );
+    let tuned_for = match a.format {
+        FormatArg::Goodbooks => TunedFor::Goodbooks,
+        _ => TunedFor::Ml100k,
+    };
+    let (_, als) = tuned(tuned_for, a.seed);
+    let r = evaluate(
+        &data.interactions.to_matrix(),
+        &bundle.item_embeddings,
+        &als,
+        &a.lambdas,
+        a.k,
+        a.seed,
+    )?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} items held out of MF training, {} users ranked over the cold items (K = {})",
+        bundle.meta.name, r.cold_items, r.users, r.k
+    );
+    let val: Vec<String> = r
+        .validation
+        .iter()
+        .map(|(l, n)| format!("λ={l}: {n:.4}"))
+        .collect();
+    println!(
+        "bridge ridge penalty on validation (NDCG@{}): {}  → λ = {}",
+        r.k,
+        val.join(", "),
+        r.lambda
+    );
+    println!(
+        "{:<20} {:>8} {:>8}",
+        "model",
+        format!("NDCG@{}", r.k),
+        format!("HR@{}", r.k)
+    );
+    for m in &r.models {
+        println!("{:<20} {:>8.4} {:>8.4}", m.name, m.ndcg, m.hr);
+    }
+    Ok(())
+}

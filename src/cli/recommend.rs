@@ -1,0 +1,283 @@
+//! `kith recommend` (one turn from a fresh profile) and `kith chat` (the same
+//! dialogue, multi-turn, in the terminal).
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::profile::Profile;
+use crate::session::{Engine, Feedback, Reply};
+
+/// Arguments of `kith recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Bundle written by `kith build`.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// What the visitor says.
+    #[arg(long)]
+    say: String,
+    /// How many recommendations.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Diversity 0..1 (MMR λ).
+    #[arg(long)]
+    diversity: Option<f32>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `kith chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Bundle written by `kith build`.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// Keep the profile in this JSON file between runs (created if missing).
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// How many recommendations per reply.
+    #[arg(long, default_value_t = 5)]
+    k: usize,
+}
+
+pub(super) fn load_engine(path: &PathBuf) -> Result<Engine> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{} (build one with `kith build`)", path.display()))?;
+    let engine = Engine::load(&bytes).with_context(|| path.display().to_string())?;
+    if let Some(p) = engine.encoder_problem() {
+        eprintln!("kith: warning: understanding by meaning is off ({p}); titles, tags and picks still work");
+    }
+    Ok(engine)
+}
+
+/// The reply as the JSON the issue specifies, with extra fields.
+pub fn reply_json(r: &Reply) -> serde_json::Value {
+    serde_json::json!({
+        "question": r.question,
+        "recommendations": r.recommendations.iter().map(|x| serde_json::json!({
+            "id": x.id,
+            "title": x.title,
+            "score": x.score,
+            "explanation": x.explanation,
+            "creators": x.creators,
+            "tags": x.tags,
+            "year": x.year,
+            "signal": x.because.signal,
+            "parts": x.parts,
+        })).collect::<Vec<_>>(),
+        "understood": r.understood,
+        "notes": r.notes,
+        "question_about": r.question_about,
+    })
+}
+
+fn print_reply(r: &Reply, out: &mut impl Write) -> std::io::Result<()> {
+    let u = &r.understood;
+    let mut heard = Vec::new();
+    if !u.liked.is_empty() {
+        heard.push(format!("liked {}", u.liked.join(", ")));
+    }
+    if !u.disliked.is_empty() {
+        heard.push(format!("disliked {}", u.disliked.join(", ")));
+    }
+    if !u.wanted_tags.is_empty() {
+        heard.push(format!("wants {}", u.wanted_tags.join(", ")));
+    }
+    if !u.wanted_creators.is_empty() {
+        heard.push(format!("wants {}", u.wanted_creators.join(", ")));
+    }
+    if !u.avoided_creators.is_empty() {
+        heard.push(format!("avoids {}", u.avoided_creators.join(", ")));
+    }
+    if !u.avoided_themes.is_empty() {
+        heard.push(format!(
+            "steers away from \"{}\"",
+            u.avoided_themes.join(", ")
+        ));
+    }
+    if let Some(f) = &u.follow_up {
+        heard.push(format!("follow-up {f:?}"));
+    }
+    if !u.avoided_tags.is_empty() {
+        heard.push(format!("avoids {}", u.avoided_tags.join(", ")));
+    }
+    if let Some(t) = &u.themes {
+        heard.push(format!("themes \"{t}\""));
+    }
+    if !heard.is_empty() {
+        writeln!(out, "  (understood: {})", heard.join("; "))?;
+    }
+    for n in &r.notes {
+        writeln!(out, "  note: {n}")?;
+    }
+    for (k, rec) in r.recommendations.iter().enumerate() {
+        let by = if rec.creators.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", rec.creators.join(", "))
+        };
+        writeln!(out, "  {:>2}. {}{}  [{}]", k + 1, rec.title, by, rec.id)?;
+        writeln!(out, "      {}", rec.explanation)?;
+    }
+    if let Some(q) = &r.question {
+        writeln!(out, "kith: {q}")?;
+    }
+    Ok(())
+}
+
+pub fn run_recommend(a: RecommendArgs) -> Result<()> {
+    let engine = load_engine(&a.bundle)?;
+    let mut p = engine.new_profile();
+    p.controls.count = a.k.clamp(1, 100);
+    if let Some(d) = a.diversity {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&d),
+            "--diversity must be between 0 and 1"
+        );
+        p.controls.diversity = d;
+    }
+    let r = engine.say(&mut p, &a.say)?;
+    if a.json {
+        println!("{}", reply_json(&r));
+    } else {
+        print_reply(&r, &mut std::io::stdout())?;
+    }
+    Ok(())
+}
+
+const CHAT_HELP: &str =
+    "Type what you like. Commands: /love N, /nope N, /more N, /seen N (N = list number), \
+/diversity X (0-1), /avoid TAG, /profile, /reset, /quit.";
+
+pub fn run_chat(a: ChatArgs) -> Result<()> {
+    let engine = load_engine(&a.bundle)?;
+    let mut p: Profile = match &a.profile {
+        Some(path) if path.exists() => {
+            let json = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            match engine.open_profile(&json) {
+                Ok(p) => p,
+                Err(e) => {
+                    let backup = path.with_extension("corrupt.json");
+                    std::fs::rename(path, &backup).ok();
+                    eprintln!(
+                        "kith: could not read the profile ({e}); kept it as {} and started fresh",
+                        backup.display()
+                    );
+                    engine.new_profile()
+                }
+            }
+        }
+        _ => engine.new_profile(),
+    };
+    p.controls.count = a.k.clamp(1, 100);
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    writeln!(out, "kith: {}  ({CHAT_HELP})", engine.opening_question())?;
+    let save = |p: &Profile| -> Result<()> {
+        if let Some(path) = &a.profile {
+            std::fs::write(path, p.to_json()).with_context(|| path.display().to_string())?;
+        }
+        Ok(())
+    };
+    loop {
+        write!(out, "you: ")?;
+        out.flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            break;
+        }
+        let line = line.trim();
+        let mut parts = line.splitn(2, ' ');
+        let cmd = parts.next().unwrap_or("");
+        let arg = parts.next().unwrap_or("").trim();
+        let nth = |arg: &str| -> Option<String> {
+            let n: usize = arg.parse().ok()?;
+            p.shown.get(n.checked_sub(1)?).cloned()
+        };
+        let result = match cmd {
+            "/quit" | "/exit" => break,
+            "/help" => {
+                writeln!(out, "{CHAT_HELP}")?;
+                continue;
+            }
+            "/profile" => {
+                let acc = p.acceptance();
+                writeln!(
+                    out,
+                    "  liked/disliked: {:?}",
+                    p.picks
+                        .iter()
+                        .map(|x| (x.id.clone(), x.strength))
+                        .collect::<Vec<_>>()
+                )?;
+                writeln!(
+                    out,
+                    "  wanted tags: {:?}; avoided: {:?} / {:?}",
+                    p.wanted_tags, p.avoided_tags, p.controls.avoid_topics
+                )?;
+                writeln!(
+                    out,
+                    "  shown {}, accepted {}, rejected {}",
+                    acc.shown, acc.accepted, acc.rejected
+                )?;
+                continue;
+            }
+            "/reset" => {
+                p = engine.new_profile();
+                p.controls.count = a.k.clamp(1, 100);
+                save(&p)?;
+                writeln!(out, "kith: forgotten. {}", engine.opening_question())?;
+                continue;
+            }
+            "/love" | "/nope" | "/more" | "/seen" => match nth(arg) {
+                Some(id) => {
+                    let fb = match cmd {
+                        "/love" => Feedback::Love,
+                        "/nope" => Feedback::NotForMe,
+                        "/more" => Feedback::MoreLikeThis,
+                        _ => Feedback::AlreadySeen,
+                    };
+                    engine.feedback(&mut p, &id, fb)
+                }
+                None => {
+                    writeln!(
+                        out,
+                        "kith: give a number from the last list (1-{})",
+                        p.shown.len()
+                    )?;
+                    continue;
+                }
+            },
+            "/diversity" => match arg.parse::<f32>() {
+                Ok(d) => {
+                    let mut c = p.controls.clone();
+                    c.diversity = d;
+                    engine.set_controls(&mut p, c)
+                }
+                Err(_) => {
+                    writeln!(out, "kith: /diversity takes a number between 0 and 1")?;
+                    continue;
+                }
+            },
+            "/avoid" => {
+                let mut c = p.controls.clone();
+                if !arg.is_empty() && !c.avoid_topics.iter().any(|t| t == arg) {
+                    c.avoid_topics.push(arg.to_lowercase());
+                }
+                engine.set_controls(&mut p, c)
+            }
+            _ => engine.say(&mut p, line),
+        };
+        match result {
+            Ok(r) => print_reply(&r, &mut out)?,
+            Err(e) => writeln!(out, "kith: {e}")?,
+        }
+        save(&p)?;
+    }
+    save(&p)?;
+    Ok(())
+}

@@ -1,0 +1,620 @@
+//! Understanding one answer: which titles, creators and tags it names and
+//! whether for or against them, follow-ups ("something different", "more like
+//! the second one"), answers to a pending question, and the free text left
+//! for the encoder.
+//!
+//! Rule-based and lexical on purpose: it must be exact about names and
+//! negation, explainable, and take microseconds. Meaning ("political
+//! intrigue") is the encoder's job, on the text this module hands over.
+
+use crate::catalog::ItemIdx;
+use crate::mentions::{words, MentionIndex, Target, Word};
+
+/// A request about the last recommendations rather than about taste.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// More like what was shown ("any similar options?").
+    Similar,
+    /// More like one shown item, by its position (0-based).
+    MoreLike(usize),
+    /// Away from what was shown ("something different").
+    Different,
+    /// Shorter items.
+    Shorter,
+    /// Longer items.
+    Longer,
+    /// More recent items.
+    Newer,
+    /// Older items.
+    Older,
+    /// Less known items ("hidden gems").
+    LessPopular,
+    /// Better known items.
+    MorePopular,
+}
+
+/// A short reply to a yes/no or pick-one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// Yes, sure, definitely.
+    Yes,
+    /// No, not really.
+    No,
+    /// An option by position (0-based): "the second one".
+    Pick(usize),
+    /// None of the options.
+    NoneOfThem,
+}
+
+/// Everything one answer says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Understanding {
+    /// Items named approvingly.
+    pub liked_items: Vec<ItemIdx>,
+    /// Items named disapprovingly ("I didn't like Twilight").
+    pub disliked_items: Vec<ItemIdx>,
+    /// Tags asked for (indices into the bundle's tags).
+    pub wanted_tags: Vec<usize>,
+    /// Tags to avoid ("no romance").
+    pub avoided_tags: Vec<usize>,
+    /// Creators asked for.
+    pub wanted_creators: Vec<String>,
+    /// Creators to avoid.
+    pub avoided_creators: Vec<String>,
+    /// The approving free text, for the encoder.
+    pub positive_text: String,
+    /// The longest approving phrase in the visitor's own words, for quoting
+    /// in explanations ("world-building and political intrigue").
+    pub theme_phrase: Option<String>,
+    /// Negated phrases with no catalog name in them ("too violent"), for the
+    /// encoder to down-weight by meaning.
+    pub negative_phrases: Vec<String>,
+    /// A follow-up about the last recommendations.
+    pub follow_up: Option<FollowUp>,
+    /// A short reply to the pending question.
+    pub reply: Option<Reply>,
+    /// A stated time budget in minutes ("I have an hour").
+    pub time_budget_minutes: Option<u32>,
+}
+
+impl Understanding {
+    /// True when the answer carried nothing Kith can use.
+    pub fn is_empty(&self) -> bool {
+        self.liked_items.is_empty()
+            && self.disliked_items.is_empty()
+            && self.wanted_tags.is_empty()
+            && self.avoided_tags.is_empty()
+            && self.wanted_creators.is_empty()
+            && self.avoided_creators.is_empty()
+            && self.positive_text.trim().is_empty()
+            && self.negative_phrases.is_empty()
+            && self.follow_up.is_none()
+            && self.reply.is_none()
+            && self.time_budget_minutes.is_none()
+    }
+}
+
+/// Words that open a negated scope running to the end of the clause.
+const NEGATIONS: &[&str] = &[
+    "not", "no", "dont", "didnt", "doesnt", "never", "without", "avoid", "hate", "hated",
+    "dislike", "disliked", "nothing", "neither", "nor", "isnt", "wasnt", "cant", "couldnt", "wont",
+    "except", "skip", "less", "none", "stop", "tired", "sick",
+];
+
+/// Verdicts that turn a whole clause against what it names ("Twilight was awful").
+const VERDICTS_AGAINST: &[&str] = &[
+    "boring",
+    "awful",
+    "terrible",
+    "overrated",
+    "dull",
+    "meh",
+    "worst",
+    "disappointing",
+    "hated",
+    "disliked",
+];
+
+/// Words that close a clause: what follows may change polarity.
+const CLAUSE_BREAKS: &[&str] = &["but", "though", "although", "however", "yet", "whereas"];
+
+/// Filler left out of the text handed to the encoder.
+const FILLER: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "a",
+    "an",
+    "the",
+    "really",
+    "loved",
+    "love",
+    "liked",
+    "like",
+    "enjoyed",
+    "read",
+    "reading",
+    "recently",
+    "lately",
+    "and",
+    "for",
+    "its",
+    "it",
+    "was",
+    "is",
+    "of",
+    "please",
+    "some",
+    "something",
+    "anything",
+    "books",
+    "book",
+    "want",
+    "would",
+    "to",
+    "im",
+    "by",
+    "with",
+    "about",
+    "more",
+    "maybe",
+    "perhaps",
+    "also",
+    "too",
+    "so",
+    "very",
+    "just",
+    "films",
+    "film",
+    "movies",
+    "movie",
+    "one",
+    "ones",
+    "that",
+    "this",
+    "these",
+    "those",
+    "in",
+    "on",
+    "at",
+    "or",
+    "be",
+    "been",
+    "have",
+    "had",
+    "has",
+    "get",
+    "give",
+    "recommend",
+    "suggest",
+    "looking",
+    "look",
+    "find",
+    "any",
+    "what",
+    "you",
+    "your",
+    "can",
+    "could",
+    "should",
+    "lot",
+];
+
+fn has(ws: &[Word], phrase: &[&str]) -> Option<usize> {
+    if phrase.is_empty() || ws.len() < phrase.len() {
+        return None;
+    }
+    (0..=ws.len() - phrase.len())
+        .find(|&s| phrase.iter().enumerate().all(|(k, p)| ws[s + k].norm == *p))
+}
+
+fn ordinal(w: &str) -> Option<usize> {
+    Some(match w {
+        "first" | "1st" | "1" | "top" => 0,
+        "second" | "2nd" | "2" => 1,
+        "third" | "3rd" | "3" => 2,
+        "fourth" | "4th" | "4" => 3,
+        "fifth" | "5th" | "5" => 4,
+        "sixth" | "6th" | "6" => 5,
+        "seventh" | "7th" | "7" => 6,
+        "eighth" | "8th" | "8" => 7,
+        "ninth" | "9th" | "9" => 8,
+        "tenth" | "10th" | "10" => 9,
+        _ => return None,
+    })
+}
+
+/// The first ordinal in the words ("the second one", "#2", "number 3").
+fn find_ordinal(ws: &[Word]) -> Option<usize> {
+    ws.iter().find_map(|w| ordinal(&w.norm))
+}
+
+fn follow_up(ws: &[Word]) -> Option<FollowUp> {
+    let any = |list: &[&[&str]]| list.iter().any(|p| has(ws, p).is_some());
+    if any(&[
+        &["more", "like"],
+        &["similar"],
+        &["like", "that"],
+        &["like", "this"],
+        &["same", "kind"],
+        &["along", "those", "lines"],
+    ]) {
+        if let Some(k) = find_ordinal(ws) {
+            return Some(FollowUp::MoreLike(k));
+        }
+        if has(ws, &["last", "one"]).is_some() {
+            return Some(FollowUp::MoreLike(usize::MAX));
+        }
+        return Some(FollowUp::Similar);
+    }
+    if any(&[
+        &["different"],
+        &["something", "else"],
+        &["surprise", "me"],
+        &["change", "it", "up"],
+        &["other", "options"],
+    ]) {
+        return Some(FollowUp::Different);
+    }
+    if any(&[
+        &["shorter"],
+        &["quick", "read"],
+        &["quicker"],
+        &["short", "one"],
+        &["not", "too", "long"],
+        &["not", "long"],
+        &["nothing", "long"],
+    ]) {
+        return Some(FollowUp::Shorter);
+    }
+    if any(&[&["longer"], &["epic", "length"]]) {
+        return Some(FollowUp::Longer);
+    }
+    if any(&[
+        &["newer"],
+        &["more", "recent"],
+        &["recent", "ones"],
+        &["modern"],
+    ]) {
+        return Some(FollowUp::Newer);
+    }
+    if any(&[&["older"], &["old", "ones"]]) {
+        return Some(FollowUp::Older);
+    }
+    if any(&[
+        &["less", "popular"],
+        &["hidden", "gem"],
+        &["hidden", "gems"],
+        &["lesser", "known"],
+        &["obscure"],
+        &["less", "known"],
+        &["underrated"],
+    ]) {
+        return Some(FollowUp::LessPopular);
+    }
+    if any(&[
+        &["more", "popular"],
+        &["bestseller"],
+        &["bestsellers"],
+        &["best", "known"],
+    ]) {
+        return Some(FollowUp::MorePopular);
+    }
+    None
+}
+
+fn reply(ws: &[Word]) -> Option<Reply> {
+    let first = ws.first()?.norm.as_str();
+    if matches!(first, "none" | "neither")
+        || has(ws, &["none", "of", "them"]).is_some()
+        || has(ws, &["not", "those"]).is_some()
+    {
+        return Some(Reply::NoneOfThem);
+    }
+    if ws.len() <= 6 {
+        if let Some(k) = find_ordinal(ws) {
+            return Some(Reply::Pick(k));
+        }
+    }
+    if matches!(
+        first,
+        "yes"
+            | "yeah"
+            | "yep"
+            | "yup"
+            | "sure"
+            | "definitely"
+            | "absolutely"
+            | "ok"
+            | "okay"
+            | "please"
+            | "totally"
+            | "certainly"
+            | "y"
+    ) || has(ws, &["i", "do"]).is_some() && ws.len() <= 3
+        || has(ws, &["of", "course"]).is_some()
+    {
+        return Some(Reply::Yes);
+    }
+    if matches!(first, "no" | "nope" | "nah" | "n" | "never")
+        || has(ws, &["not", "really"]).is_some()
+        || has(ws, &["i", "dont"]).is_some() && ws.len() <= 3
+    {
+        return Some(Reply::No);
+    }
+    None
+}
+
+fn time_budget(ws: &[Word]) -> Option<u32> {
+    for (k, w) in ws.iter().enumerate() {
+        let unit = ws.get(k + 1).map(|u| u.norm.as_str());
+        let n: Option<u32> = match w.norm.as_str() {
+            "an" | "a" | "one" => Some(1),
+            "half" if matches!(unit, Some("an")) => {
+                return Some(30);
+            }
+            s => s.parse().ok().or(match s {
+                "two" => Some(2),
+                "three" => Some(3),
+                "ten" => Some(10),
+                "twenty" => Some(20),
+                "thirty" => Some(30),
+                "fifteen" => Some(15),
+                _ => None,
+            }),
+        };
+        match (n, unit) {
+            (Some(n), Some("hour" | "hours" | "hr" | "hrs" | "h")) => {
+                return Some(n.saturating_mul(60))
+            }
+            (Some(n), Some("minute" | "minutes" | "min" | "mins")) if n > 1 || w.norm == "one" => {
+                return Some(n)
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits an answer into clauses at punctuation and contrastive words, after
+/// rewriting "anything but X" as "no X". Words keep their offsets in `text`.
+fn clauses(text: &str) -> Vec<Vec<Word>> {
+    let ws = words(text);
+    let mut out = Vec::new();
+    let mut cur: Vec<Word> = Vec::new();
+    let mut k = 0;
+    while k < ws.len() {
+        let w = &ws[k];
+        if k > 0 {
+            let gap = &text[ws[k - 1].end..w.start];
+            if gap.contains(['.', ';', '!', '?', ',', '\n', ':']) && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        let next = ws.get(k + 1).map(|n| n.norm.as_str());
+        if matches!(
+            w.norm.as_str(),
+            "anything" | "everything" | "all" | "something"
+        ) && next == Some("but")
+        {
+            cur.push(Word {
+                norm: "no".into(),
+                ..w.clone()
+            });
+            k += 2;
+            continue;
+        }
+        if CLAUSE_BREAKS.contains(&w.norm.as_str())
+            || (w.norm == "and" && next.is_some_and(|n| NEGATIONS.contains(&n)))
+        {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(w.clone());
+        }
+        k += 1;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Understands one answer against a catalog's names.
+pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
+    let mut u = Understanding::default();
+    let all = words(text);
+    u.reply = reply(&all);
+    u.follow_up = follow_up(&all);
+    u.time_budget_minutes = time_budget(&all);
+    let mut positive: Vec<String> = Vec::new();
+    let mut phrases: Vec<String> = Vec::new();
+    for clause in clauses(text) {
+        let neg_at = clause
+            .iter()
+            .position(|w| NEGATIONS.contains(&w.norm.as_str()));
+        let against = clause
+            .iter()
+            .any(|w| VERDICTS_AGAINST.contains(&w.norm.as_str()));
+        let mentions = names.find_in(&clause);
+        // Words naming an item or creator carry their own signal; tag words
+        // stay in the text too, since they are themes.
+        let mut named = vec![false; clause.len()];
+        for m in &mentions {
+            if !matches!(m.target, Target::Tag(_)) {
+                named[m.start..m.end].iter_mut().for_each(|c| *c = true);
+            }
+            let negative = against || neg_at.is_some_and(|n| n < m.start);
+            match (&m.target, negative) {
+                (Target::Item(i), false) => push(&mut u.liked_items, *i),
+                (Target::Item(i), true) => push(&mut u.disliked_items, *i),
+                (Target::Tag(t), false) => push(&mut u.wanted_tags, *t),
+                (Target::Tag(t), true) => push(&mut u.avoided_tags, *t),
+                (Target::Creator(c), false) => push(&mut u.wanted_creators, c.clone()),
+                (Target::Creator(c), true) => push(&mut u.avoided_creators, c.clone()),
+            }
+        }
+        let split = if against {
+            0
+        } else {
+            neg_at.unwrap_or(clause.len())
+        };
+        let content = |k: usize| !named[k] && !FILLER.contains(&clause[k].norm.as_str());
+        let pos: Vec<String> = (0..split)
+            .filter(|&k| content(k))
+            .map(|k| clause[k].norm.clone())
+            .collect();
+        if !pos.is_empty() {
+            positive.push(pos.join(" "));
+            // The visitor's own words, quoted from the first to the last content word.
+            let first = (0..split).find(|&k| content(k));
+            let last = (0..split).rev().find(|&k| content(k));
+            if let (Some(f), Some(l)) = (first, last) {
+                if (f..=l).all(|k| !named[k]) {
+                    phrases.push(text[clause[f].start..clause[l].end].to_string());
+                }
+            }
+        }
+        if let Some(n) = neg_at.filter(|_| !against) {
+            let negated: Vec<String> = (n + 1..clause.len())
+                .filter(|&k| content(k))
+                .map(|k| clause[k].norm.clone())
+                .filter(|w| {
+                    !NEGATIONS.contains(&w.as_str())
+                        && !matches!(
+                            w.as_str(),
+                            "too" | "so" | "very" | "much" | "any" | "more" | "with"
+                        )
+                })
+                .filter(|w| {
+                    !mentions.iter().any(|m| {
+                        matches!(m.target, Target::Tag(_))
+                            && clause[m.start..m.end].iter().any(|x| x.norm == *w)
+                    })
+                })
+                .collect();
+            if !negated.is_empty() && negated.len() <= 6 {
+                u.negative_phrases.push(negated.join(" "));
+            }
+        }
+    }
+    // A bare reply ("yes", "the second") or follow-up is not a theme.
+    if u.reply.is_some() && all.len() <= 4 || u.follow_up.is_some() && all.len() <= 6 {
+        positive.clear();
+        phrases.clear();
+        u.negative_phrases.clear();
+    }
+    u.positive_text = positive.join(", ");
+    u.theme_phrase = phrases.into_iter().max_by_key(|p| p.len());
+    u
+}
+
+fn push<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::TagStat;
+    use crate::catalog::{Catalog, Item};
+
+    fn index() -> MentionIndex {
+        let b = |id: &str, t: &str, a: &str| Item {
+            id: id.into(),
+            title: t.into(),
+            creators: vec![a.into()],
+            public_ratings: Some(10),
+            ..Item::default()
+        };
+        let c = Catalog::new(vec![
+            b("1", "Dune (Dune Chronicles, #1)", "Frank Herbert"),
+            b("2", "Twilight (Twilight, #1)", "Stephenie Meyer"),
+        ])
+        .unwrap();
+        let tag = |n: &str| TagStat {
+            name: n.into(),
+            items: 1,
+            aliases: vec![],
+        };
+        MentionIndex::build(&c, &[tag("romance"), tag("horror"), tag("fantasy")])
+    }
+
+    #[test]
+    fn titles_themes_and_negation() {
+        let idx = index();
+        let u = understand(
+            "I loved Dune for its world-building and political intrigue",
+            &idx,
+        );
+        assert_eq!(u.liked_items, vec![0]);
+        assert_eq!(u.positive_text, "world building political intrigue");
+        assert_eq!(
+            u.theme_phrase.as_deref(),
+            Some("world-building and political intrigue")
+        );
+        assert!(u.negative_phrases.is_empty() && u.disliked_items.is_empty());
+
+        let u = understand("Fantasy please, but no romance and not too violent", &idx);
+        assert_eq!(u.wanted_tags, vec![2]);
+        assert_eq!(u.avoided_tags, vec![0]);
+        assert_eq!(u.negative_phrases, vec!["violent".to_string()]);
+
+        let u = understand("anything but horror", &idx);
+        assert_eq!(u.avoided_tags, vec![1]);
+        assert!(u.wanted_tags.is_empty());
+
+        let u = understand("I loved Dune but I didn't like Twilight", &idx);
+        assert_eq!(u.liked_items, vec![0]);
+        assert_eq!(u.disliked_items, vec![1]);
+        let u = understand("Twilight was awful", &idx);
+        assert_eq!(u.disliked_items, vec![1]);
+
+        let u = understand("nothing by Stephenie Meyer", &idx);
+        assert_eq!(u.avoided_creators, vec!["Stephenie Meyer".to_string()]);
+    }
+
+    #[test]
+    fn follow_ups_replies_and_budgets() {
+        let idx = index();
+        assert_eq!(
+            understand("any similar options?", &idx).follow_up,
+            Some(FollowUp::Similar)
+        );
+        assert_eq!(
+            understand("more like the second one", &idx).follow_up,
+            Some(FollowUp::MoreLike(1))
+        );
+        assert_eq!(
+            understand("something different", &idx).follow_up,
+            Some(FollowUp::Different)
+        );
+        assert_eq!(
+            understand("shorter please", &idx).follow_up,
+            Some(FollowUp::Shorter)
+        );
+        assert_eq!(
+            understand("any hidden gems?", &idx).follow_up,
+            Some(FollowUp::LessPopular)
+        );
+        assert_eq!(understand("yes", &idx).reply, Some(Reply::Yes));
+        assert_eq!(understand("Not really", &idx).reply, Some(Reply::No));
+        assert_eq!(understand("the third", &idx).reply, Some(Reply::Pick(2)));
+        assert_eq!(
+            understand("none of them", &idx).reply,
+            Some(Reply::NoneOfThem)
+        );
+        assert_eq!(
+            understand("I have an hour tonight", &idx).time_budget_minutes,
+            Some(60)
+        );
+        assert_eq!(understand("20 minutes", &idx).time_budget_minutes, Some(20));
+        assert!(understand("", &idx).is_empty());
+        assert!(understand("   ?!  ", &idx).is_empty());
+        assert!(understand("yes", &idx).positive_text.is_empty());
+    }
+}

@@ -1,0 +1,810 @@
+//! Ranking: every item gets a hybrid score (MF, text similarity, popularity
+//! prior, asked-for tags and creators, knowledge-graph relations to liked
+//! items, context and follow-up shifts), excluded items are dropped, MMR picks
+//! a varied list under the visitor's diversity knob, and each pick is
+//! explained by the signal that contributed most to it.
+//!
+//! Each signal is standardised over the catalog before weighting, so weights
+//! mean the same on every catalog and a signal that is absent contributes 0.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, ItemIdx};
+use crate::embeddings::QuantizedEmbeddings;
+use crate::graph::{name_key, Graph, Relation};
+use crate::mf::linalg::dot;
+use crate::mf::{top_k, MfModel, UserVector};
+use crate::profile::{Context, Shifts};
+
+/// How much each signal counts, in standard deviations of the signal.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Collaborative (MF) score.
+    pub mf: f32,
+    /// Text similarity to the visitor's described taste.
+    pub text: f32,
+    /// Popularity prior.
+    pub popularity: f32,
+    /// Per asked-for tag the item carries.
+    pub tag: f32,
+    /// An asked-for creator.
+    pub creator: f32,
+    /// Next in a liked series / same series / same creator as a liked item.
+    pub graph: f32,
+    /// Down-weighting of avoided themes (by meaning and by tag).
+    pub avoid: f32,
+    /// Per previous showing of the same item.
+    pub repeat: f32,
+    /// Follow-up shifts and context.
+    pub shift: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            mf: 1.0,
+            text: 0.5,
+            popularity: 1.0,
+            tag: 0.8,
+            creator: 2.5,
+            graph: 2.5,
+            avoid: 1.5,
+            repeat: 0.6,
+            shift: 0.8,
+        }
+    }
+}
+
+/// The catalog-side data ranking reads; built once per bundle.
+pub struct Ranker<'a> {
+    /// The items.
+    pub catalog: &'a Catalog,
+    /// Their relations.
+    pub graph: &'a Graph,
+    /// MF item factors and biases.
+    pub mf: &'a MfModel,
+    /// Item text embeddings (may be empty: the encoder-less fallback).
+    pub embeddings: &'a QuantizedEmbeddings,
+    /// Popularity prior per item in 0..1 (log audience, min-max scaled).
+    pub prior: &'a [f32],
+    /// "readers", "viewers" or "people", for explanations.
+    pub people: &'a str,
+}
+
+/// What the visitor wants, resolved to indices.
+#[derive(Debug, Default, Clone)]
+pub struct Query<'a> {
+    /// MF user vector, if any evidence produced one.
+    pub user: Option<&'a UserVector>,
+    /// Taste in text space (unit vector), if described.
+    pub taste: Option<&'a [f32]>,
+    /// What to stay away from in text space.
+    pub aversion: Option<&'a [f32]>,
+    /// Tags asked for.
+    pub wanted_tags: &'a [String],
+    /// Tags down-weighted (answered "no").
+    pub soft_avoided_tags: &'a [String],
+    /// Tags never shown (named as avoided, or the avoid control).
+    pub hard_avoided_tags: &'a [String],
+    /// Creators asked for.
+    pub wanted_creators: &'a [String],
+    /// Creators never shown.
+    pub avoided_creators: &'a [String],
+    /// Positively picked items with their strength (graph and explanations).
+    pub liked: &'a [(ItemIdx, f32)],
+    /// Items never shown (sorted): seen, disliked, liked.
+    pub exclude: &'a [ItemIdx],
+    /// Times items were shown already.
+    pub shown_counts: &'a [(ItemIdx, u32)],
+    /// Follow-up shifts.
+    pub shifts: Option<&'a Shifts>,
+    /// Situational context.
+    pub context: Option<&'a Context>,
+    /// The visitor's own words describing their taste, for explanations.
+    pub phrase: Option<&'a str>,
+    /// MMR λ in 0..1.
+    pub diversity: f32,
+    /// How many to return.
+    pub k: usize,
+}
+
+/// Which signal explains a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// Next in / same series as a liked item.
+    Series,
+    /// Same creator as a liked item, or a creator asked for.
+    Creator,
+    /// Collaborative: readers who liked a liked item liked this.
+    ReadersLikeYou,
+    /// Close to the visitor's described taste.
+    Theme,
+    /// Carries asked-for tags.
+    Tags,
+    /// Widely read: the prior when nothing else is known.
+    Popular,
+}
+
+/// A recommendation's explanation: the sentence and the facts it states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Which signal contributed most.
+    pub signal: Signal,
+    /// The sentence shown to the visitor (a template filled with `facts`).
+    pub text: String,
+    /// Titles named in the sentence (all real items the visitor picked).
+    pub items: Vec<String>,
+    /// Creators named.
+    pub creators: Vec<String>,
+    /// Tags named.
+    pub tags: Vec<String>,
+    /// The visitor's own words quoted, if any.
+    pub phrase: Option<String>,
+}
+
+/// Each signal's weighted contribution to one item's score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Parts {
+    /// MF.
+    pub mf: f32,
+    /// Text similarity.
+    pub text: f32,
+    /// Popularity prior.
+    pub popularity: f32,
+    /// Asked-for tags.
+    pub tags: f32,
+    /// Asked-for creator.
+    pub creator: f32,
+    /// Graph relation to a liked item.
+    pub graph: f32,
+    /// Avoidance penalties (≤ 0).
+    pub avoid: f32,
+    /// Shifts, context, repeats.
+    pub adjust: f32,
+}
+
+/// One ranked item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// The item.
+    pub item: ItemIdx,
+    /// Its hybrid score.
+    pub score: f32,
+    /// Where the score came from.
+    pub parts: Parts,
+    /// Why it is recommended.
+    pub explanation: Explanation,
+}
+
+/// A ranking: the list to show and the candidate distribution questions use.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    /// The recommendations, in order.
+    pub items: Vec<Scored>,
+    /// The top candidates before diversification with their probabilities
+    /// (softmax of scores), best first.
+    pub candidates: Vec<(ItemIdx, f32)>,
+}
+
+/// Mean and standard deviation of the finite values at `keep` positions.
+fn stats(values: &[f32], keep: &[bool]) -> (f32, f32) {
+    let (mut n, mut s, mut s2) = (0f64, 0f64, 0f64);
+    for (v, &k) in values.iter().zip(keep) {
+        if k && v.is_finite() {
+            n += 1.0;
+            s += *v as f64;
+            s2 += (*v as f64) * (*v as f64);
+        }
+    }
+    if n < 2.0 {
+        return (0.0, 1.0);
+    }
+    let mean = s / n;
+    let var = (s2 / n - mean * mean).max(0.0);
+    let sd = var.sqrt();
+    (mean as f32, if sd > 1e-9 { sd as f32 } else { 1.0 })
+}
+
+fn title_of(catalog: &Catalog, i: ItemIdx) -> String {
+    catalog.get(i).map(|x| x.title.clone()).unwrap_or_default()
+}
+
+impl Ranker<'_> {
+    /// Similarity of two items for diversity: text embeddings when present,
+    /// else the cosine of their MF factors.
+    pub fn similarity(&self, a: ItemIdx, b: ItemIdx) -> f32 {
+        if !self.embeddings.is_empty() {
+            return self.embeddings.row_dot(a as usize, b as usize);
+        }
+        let (qa, qb) = (self.mf.item(a), self.mf.item(b));
+        let d = dot(qa, qb);
+        let n = (dot(qa, qa) * dot(qb, qb)).sqrt();
+        if n > 0.0 {
+            d / n
+        } else {
+            0.0
+        }
+    }
+
+    /// Ranks the catalog for a query with the given weights.
+    pub fn rank(&self, q: &Query, w: &Weights) -> Ranking {
+        let n = self.catalog.len();
+        if n == 0 || q.k == 0 {
+            return Ranking::default();
+        }
+        // Eligibility.
+        let mut keep = vec![true; n];
+        for &i in q.exclude {
+            if let Some(k) = keep.get_mut(i as usize) {
+                *k = false;
+            }
+        }
+        let hard_tags: Vec<&String> = q.hard_avoided_tags.iter().collect();
+        let avoided_creators: Vec<String> =
+            q.avoided_creators.iter().map(|c| name_key(c)).collect();
+        for (i, item) in self.catalog.items().iter().enumerate() {
+            if item.tags.iter().any(|t| hard_tags.contains(&t))
+                || item
+                    .creators
+                    .iter()
+                    .any(|c| avoided_creators.contains(&name_key(c)))
+            {
+                keep[i] = false;
+            }
+        }
+
+        // Raw signals over the whole catalog.
+        let mut mf_raw = Vec::new();
+        let has_mf = match q.user {
+            Some(u) => {
+                self.mf.score_all(u, &mut mf_raw).is_ok() && u.factors.iter().any(|&x| x != 0.0)
+            }
+            None => false,
+        };
+        if !has_mf {
+            mf_raw = self.mf.item_bias.clone();
+        }
+        let mut text_raw = Vec::new();
+        let has_text = match q.taste {
+            Some(t) if !self.embeddings.is_empty() && t.len() == self.embeddings.dim() => {
+                self.embeddings.dot_all(t, &mut text_raw);
+                true
+            }
+            _ => false,
+        };
+        let mut avert_raw = Vec::new();
+        let has_avert = match q.aversion {
+            Some(t) if !self.embeddings.is_empty() && t.len() == self.embeddings.dim() => {
+                self.embeddings.dot_all(t, &mut avert_raw);
+                true
+            }
+            _ => false,
+        };
+        let (mf_mean, mf_sd) = stats(&mf_raw, &keep);
+        let (tx_mean, tx_sd) = if has_text {
+            stats(&text_raw, &keep)
+        } else {
+            (0.0, 1.0)
+        };
+        let (av_mean, av_sd) = if has_avert {
+            stats(&avert_raw, &keep)
+        } else {
+            (0.0, 1.0)
+        };
+        // Without any evidence, the item bias alone is a weak popularity signal.
+        let mf_weight = if has_mf { w.mf } else { 0.3 * w.mf };
+
+        // Graph boosts from liked items: strongest relation per candidate.
+        let mut graph_boost: HashMap<ItemIdx, (f32, ItemIdx, Relation)> = HashMap::new();
+        for &(liked, strength) in q.liked {
+            if strength <= 0.0 {
+                continue;
+            }
+            for nb in self.graph.neighbours(self.catalog, liked, 30) {
+                let Some(rel) = self.graph.relation(self.catalog, liked, nb) else {
+                    continue;
+                };
+                let base = match rel {
+                    Relation::NextInSeries { .. } => 1.0,
+                    Relation::SameSeries { .. } => 0.6,
+                    Relation::SameCreator { .. } => 0.4,
+                    Relation::SharedTags { .. } => 0.0,
+                };
+                let b = base * strength * w.graph;
+                if b > graph_boost.get(&nb).map_or(0.0, |e| e.0) {
+                    graph_boost.insert(nb, (b, liked, rel));
+                }
+            }
+        }
+        let wanted_creators: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();
+        let shown: HashMap<ItemIdx, u32> = q.shown_counts.iter().copied().collect();
+        let shifts = q.shifts.cloned().unwrap_or_default();
+        let (year_mean, year_sd) = {
+            let ys: Vec<f32> = self
+                .catalog
+                .items()
+                .iter()
+                .map(|i| i.year.map_or(f32::NAN, |y| y as f32))
+                .collect();
+            stats(&ys, &keep)
+        };
+        let (len_mean, len_sd) = {
+            let ls: Vec<f32> = self
+                .catalog
+                .items()
+                .iter()
+                .map(|i| i.length.map_or(f32::NAN, |y| y as f32))
+                .collect();
+            stats(&ls, &keep)
+        };
+        // Context: a short time budget, a phone, or late night lean shorter
+        // (only where lengths are known).
+        let mut length_pull = shifts.length;
+        if let Some(c) = q.context {
+            if c.time_budget_minutes.is_some_and(|m| m <= 45) {
+                length_pull -= 0.5;
+            }
+            if c.device.as_deref() == Some("mobile") {
+                length_pull -= 0.2;
+            }
+            if c.hour.is_some_and(|h| !(5..23).contains(&h)) {
+                length_pull -= 0.2;
+            }
+        }
+
+        let mut parts: Vec<Parts> = vec![Parts::default(); n];
+        let mut scores = vec![f32::NEG_INFINITY; n];
+        for i in 0..n {
+            if !keep[i] {
+                continue;
+            }
+            let item = &self.catalog.items()[i];
+            let mut p = Parts {
+                mf: mf_weight * (mf_raw[i] - mf_mean) / mf_sd,
+                ..Parts::default()
+            };
+            if has_text {
+                p.text = w.text * (text_raw[i] - tx_mean) / tx_sd;
+            }
+            p.popularity = w.popularity * (self.prior[i] * 2.0 - 1.0);
+            let matched = item
+                .tags
+                .iter()
+                .filter(|t| q.wanted_tags.contains(t))
+                .count();
+            p.tags = w.tag * (matched.min(2) as f32);
+            if item
+                .creators
+                .iter()
+                .any(|c| wanted_creators.contains(&name_key(c)))
+            {
+                p.creator = w.creator;
+            }
+            if let Some((b, _, _)) = graph_boost.get(&(i as ItemIdx)) {
+                p.graph = *b;
+            }
+            let soft = item
+                .tags
+                .iter()
+                .filter(|t| q.soft_avoided_tags.contains(t))
+                .count();
+            p.avoid = -w.avoid * soft.min(2) as f32;
+            if has_avert {
+                let z = (avert_raw[i] - av_mean) / av_sd;
+                p.avoid -= 0.5 * w.avoid * (z - 0.5).max(0.0);
+            }
+            let mut adjust = -w.repeat * *shown.get(&(i as ItemIdx)).unwrap_or(&0) as f32;
+            adjust += w.shift * shifts.popularity * (self.prior[i] * 2.0 - 1.0) * 2.0;
+            if let Some(y) = item.year {
+                adjust +=
+                    w.shift * shifts.recency * ((y as f32 - year_mean) / year_sd).clamp(-2.0, 2.0);
+            }
+            if let Some(l) = item.length {
+                adjust += w.shift * length_pull * ((l as f32 - len_mean) / len_sd).clamp(-2.0, 2.0);
+            }
+            p.adjust = adjust;
+            scores[i] =
+                p.mf + p.text + p.popularity + p.tags + p.creator + p.graph + p.avoid + p.adjust;
+            parts[i] = p;
+        }
+
+        let eligible = keep.iter().filter(|&&k| k).count();
+        let pool = top_k(&scores, (q.k * 20).max(200).min(eligible), &[]);
+        let pool: Vec<(ItemIdx, f32)> = pool.into_iter().filter(|(_, s)| s.is_finite()).collect();
+        // Candidate distribution for questions: softmax over the top 100.
+        let top: Vec<(ItemIdx, f32)> = pool.iter().take(100).copied().collect();
+        let max = top.first().map_or(0.0, |x| x.1);
+        let z: f32 = top.iter().map(|(_, s)| (s - max).exp()).sum();
+        let candidates = top
+            .iter()
+            .map(|&(i, s)| (i, (s - max).exp() / z.max(f32::MIN_POSITIVE)))
+            .collect();
+
+        // MMR over the pool.
+        let lambda = q.diversity.clamp(0.0, 1.0);
+        let (lo, hi) = pool
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &(_, s)| {
+                (lo.min(s), hi.max(s))
+            });
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let mut chosen: Vec<ItemIdx> = Vec::new();
+        let mut max_sim: Vec<f32> = vec![f32::NEG_INFINITY; pool.len()];
+        let mut used = vec![false; pool.len()];
+        let mut per_series: HashMap<String, usize> = HashMap::new();
+        while chosen.len() < q.k && chosen.len() < pool.len() {
+            let mut best: Option<(usize, f32)> = None;
+            for (c, &(i, s)) in pool.iter().enumerate() {
+                if used[c] {
+                    continue;
+                }
+                // With any diversity asked for, at most two of one series.
+                if lambda > 0.0 {
+                    if let Some(sr) = self.catalog.get(i).and_then(|x| x.series.as_ref()) {
+                        if per_series.get(&name_key(&sr.name)).copied().unwrap_or(0) >= 2 {
+                            continue;
+                        }
+                    }
+                }
+                let rel = (s - lo) / span;
+                let red = if chosen.is_empty() {
+                    0.0
+                } else {
+                    max_sim[c].max(0.0)
+                };
+                let v = (1.0 - lambda) * rel - lambda * red;
+                if best.is_none_or(|(_, b)| v > b) {
+                    best = Some((c, v));
+                }
+            }
+            let Some((c, _)) = best else { break };
+            used[c] = true;
+            let item = pool[c].0;
+            chosen.push(item);
+            if let Some(sr) = self.catalog.get(item).and_then(|x| x.series.as_ref()) {
+                *per_series.entry(name_key(&sr.name)).or_default() += 1;
+            }
+            if lambda > 0.0 {
+                for (d, &(j, _)) in pool.iter().enumerate() {
+                    if !used[d] {
+                        max_sim[d] = max_sim[d].max(self.similarity(item, j));
+                    }
+                }
+            }
+        }
+
+        let items = chosen
+            .into_iter()
+            .map(|i| {
+                let p = parts[i as usize].clone();
+                let explanation = self.explain(i, &p, q, graph_boost.get(&i));
+                Scored {
+                    item: i,
+                    score: scores[i as usize],
+                    parts: p,
+                    explanation,
+                }
+            })
+            .collect();
+        Ranking { items, candidates }
+    }
+
+    /// The explanation from the largest positive contribution, stating only
+    /// facts the engine holds.
+    fn explain(
+        &self,
+        i: ItemIdx,
+        p: &Parts,
+        q: &Query,
+        graph: Option<&(f32, ItemIdx, Relation)>,
+    ) -> Explanation {
+        let item = self.catalog.get(i);
+        let mut best: (Signal, f32) = (Signal::Popular, p.popularity.max(0.0) + 1e-6);
+        let mut consider = |s: Signal, v: f32| {
+            if v > best.1 {
+                best = (s, v);
+            }
+        };
+        if let Some((b, _, rel)) = graph {
+            // A named relation to a liked item is the most specific reason
+            // there is: a series always wins, a shared creator unless another
+            // signal is far stronger.
+            match rel {
+                Relation::NextInSeries { .. } | Relation::SameSeries { .. } => {
+                    consider(Signal::Series, f32::MAX)
+                }
+                _ => consider(Signal::Creator, *b + 1.0),
+            }
+        }
+        consider(Signal::Creator, p.creator);
+        consider(Signal::Tags, p.tags);
+        if q.user.is_some() && !q.liked.is_empty() {
+            consider(Signal::ReadersLikeYou, p.mf);
+        }
+        consider(Signal::Theme, p.text);
+        if q.user.is_some() && q.liked.is_empty() {
+            consider(Signal::Theme, p.mf);
+        }
+        let mut e = Explanation {
+            signal: best.0,
+            text: String::new(),
+            items: Vec::new(),
+            creators: Vec::new(),
+            tags: Vec::new(),
+            phrase: None,
+        };
+        if let (Signal::Series | Signal::Creator, Some((_, liked, rel))) = (best.0, graph) {
+            let liked_title = title_of(self.catalog, *liked);
+            e.items.push(liked_title.clone());
+            e.text = match rel {
+                Relation::NextInSeries { series } => {
+                    e.signal = Signal::Series;
+                    format!("Next in the {series} series, after {liked_title}, which you liked.")
+                }
+                Relation::SameSeries { series } => {
+                    e.signal = Signal::Series;
+                    format!("From the {series} series, like {liked_title}, which you liked.")
+                }
+                Relation::SameCreator { creator } => {
+                    e.signal = Signal::Creator;
+                    e.creators.push(creator.clone());
+                    format!("Also by {creator}, who wrote {liked_title}.")
+                }
+                Relation::SharedTags { .. } => format!("Shares themes with {liked_title}."),
+            };
+            return e;
+        }
+        match best.0 {
+            Signal::Creator => {
+                let wanted: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();
+                let c = item
+                    .and_then(|x| x.creators.iter().find(|c| wanted.contains(&name_key(c))))
+                    .cloned()
+                    .unwrap_or_default();
+                e.text = format!("By {c}, as you asked.");
+                e.creators.push(c);
+            }
+            Signal::Tags => {
+                let tags: Vec<String> = item
+                    .map(|x| {
+                        x.tags
+                            .iter()
+                            .filter(|t| q.wanted_tags.contains(t))
+                            .take(2)
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let shown: Vec<String> = tags.iter().map(|t| t.replace('-', " ")).collect();
+                e.text = format!("{}, as you asked.", capitalise(&shown.join(" and ")));
+                e.tags = tags;
+            }
+            Signal::ReadersLikeYou => {
+                // The liked item whose factors agree most with this one.
+                let q_i = self.mf.item(i);
+                let liked = q
+                    .liked
+                    .iter()
+                    .filter(|(_, s)| *s > 0.0)
+                    .max_by(|a, b| {
+                        dot(self.mf.item(a.0), q_i).total_cmp(&dot(self.mf.item(b.0), q_i))
+                    })
+                    .map(|&(j, _)| j);
+                match liked {
+                    Some(j) => {
+                        let t = title_of(self.catalog, j);
+                        e.text =
+                            format!("{} who liked {t} also liked this.", capitalise(self.people));
+                        e.items.push(t);
+                    }
+                    None => {
+                        e.text = format!(
+                            "{} with tastes like yours liked this.",
+                            capitalise(self.people)
+                        )
+                    }
+                }
+            }
+            Signal::Theme => {
+                let shared: Vec<String> = item
+                    .map(|x| x.tags.iter().take(2).cloned().collect())
+                    .unwrap_or_default();
+                match q.phrase.filter(|s| !s.trim().is_empty()) {
+                    Some(ph) => {
+                        e.text = format!(
+                            "Close to what you described: \u{201c}{}\u{201d}.",
+                            ph.trim()
+                        );
+                        e.phrase = Some(ph.trim().to_string());
+                    }
+                    None if !shared.is_empty() => {
+                        let s: Vec<String> = shared.iter().map(|t| t.replace('-', " ")).collect();
+                        e.text = format!("Matches your taste for {}.", s.join(" and "));
+                        e.tags = shared;
+                    }
+                    None => {
+                        e.text = format!(
+                            "{} with tastes like yours liked this.",
+                            capitalise(self.people)
+                        )
+                    }
+                }
+            }
+            Signal::Popular => {
+                let n = self.catalog.audience(i);
+                e.text = format!(
+                    "Widely loved: one of the most popular here ({} ratings).",
+                    group_thousands(n)
+                );
+            }
+            Signal::Series => e.text = "From a series you liked.".into(),
+        }
+        e
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// 4780653 → "4,780,653".
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (k, c) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{parse_series, Item};
+
+    fn setup() -> (Catalog, MfModel) {
+        let b = |id: &str, t: &str, a: &str, tags: &[&str], n: u64| Item {
+            id: id.into(),
+            title: t.into(),
+            creators: vec![a.into()],
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+            series: parse_series(t).1,
+            public_ratings: Some(n),
+            ..Item::default()
+        };
+        let c = Catalog::new(vec![
+            b(
+                "1",
+                "Dune (Dune Chronicles, #1)",
+                "Frank Herbert",
+                &["science-fiction"],
+                900,
+            ),
+            b(
+                "2",
+                "Dune Messiah (Dune Chronicles, #2)",
+                "Frank Herbert",
+                &["science-fiction"],
+                300,
+            ),
+            b(
+                "3",
+                "Twilight",
+                "Stephenie Meyer",
+                &["romance", "vampires"],
+                1000,
+            ),
+            b("4", "Hyperion", "Dan Simmons", &["science-fiction"], 200),
+            b(
+                "5",
+                "Pride and Prejudice",
+                "Jane Austen",
+                &["romance", "classics"],
+                800,
+            ),
+        ])
+        .unwrap();
+        // Two taste directions: sci-fi (x) and romance (y).
+        let mf = MfModel::from_items(
+            2,
+            vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0, 0.8, 0.0, 0.1, 0.9],
+            vec![0.0; 5],
+        )
+        .unwrap();
+        (c, mf)
+    }
+
+    #[test]
+    fn hybrid_ranking_excludes_explains_and_diversifies() {
+        let (c, mf) = setup();
+        let g = Graph::build(&c);
+        let emb = QuantizedEmbeddings::default();
+        let prior = vec![0.9, 0.4, 1.0, 0.2, 0.8];
+        let r = Ranker {
+            catalog: &c,
+            graph: &g,
+            mf: &mf,
+            embeddings: &emb,
+            prior: &prior,
+            people: "readers",
+        };
+        let user = UserVector {
+            factors: vec![1.0, 0.0],
+            bias: 0.0,
+        };
+        let liked = [(0u32, 1.0f32)];
+        let q = Query {
+            user: Some(&user),
+            liked: &liked,
+            exclude: &[0],
+            k: 3,
+            ..Query::default()
+        };
+        let out = r.rank(&q, &Weights::default());
+        let ids: Vec<u32> = out.items.iter().map(|s| s.item).collect();
+        assert_eq!(ids[0], 1, "Dune Messiah first: next in series and MF agree");
+        assert!(!ids.contains(&0), "liked item excluded");
+        assert_eq!(out.items[0].explanation.signal, Signal::Series);
+        assert_eq!(
+            out.items[0].explanation.text,
+            "Next in the Dune Chronicles series, after Dune (Dune Chronicles, #1), which you liked."
+        );
+        assert!(out.items.iter().all(|s| !s.explanation.text.is_empty()));
+        let p: f32 = out.candidates.iter().map(|c| c.1).sum();
+        assert!((p - 1.0).abs() < 1e-4);
+
+        // A hard-avoided tag removes items; a wanted tag lifts them.
+        let avoid = ["romance".to_string()];
+        let q2 = Query {
+            hard_avoided_tags: &avoid,
+            k: 5,
+            ..q.clone()
+        };
+        let out2 = r.rank(&q2, &Weights::default());
+        assert!(out2.items.iter().all(|s| !c
+            .get(s.item)
+            .unwrap()
+            .tags
+            .contains(&"romance".to_string())));
+        let want = ["classics".to_string()];
+        let q3 = Query {
+            wanted_tags: &want,
+            user: None,
+            liked: &[],
+            k: 1,
+            ..Query::default()
+        };
+        let out3 = r.rank(&q3, &Weights::default());
+        assert_eq!(out3.items[0].item, 4);
+        assert_eq!(out3.items[0].explanation.text, "Classics, as you asked.");
+
+        // No evidence at all: popularity explains.
+        let none = r.rank(
+            &Query {
+                k: 2,
+                ..Query::default()
+            },
+            &Weights::default(),
+        );
+        assert_eq!(none.items[0].explanation.signal, Signal::Popular);
+        assert!(none.items[0].explanation.text.contains("1,000 ratings"));
+    }
+
+    #[test]
+    fn group_thousands_formats() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(4780653), "4,780,653");
+    }
+}

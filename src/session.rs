@@ -1,0 +1,1013 @@
+//! The façade both shells call: an [`Engine`] loaded once from a bundle, and
+//! turns that read and update a visitor's [`Profile`]: `say`, `feedback`,
+//! `recommend`, `set_controls`.
+//!
+//! A turn: understand the answer → apply it (picks, tags, follow-ups, the
+//! pending question's answer) → update the text taste and the MF user vector
+//! (p ← a·p + (1−a)·f(answer)) → rank → maybe ask the most informative
+//! question → record what was shown. The engine holds no per-visitor state,
+//! so one engine serves any number of profiles.
+
+use serde::Serialize;
+
+use crate::bundle::{Bundle, BundleError, BundleMeta};
+use crate::catalog::{Catalog, ItemIdx};
+use crate::dialogue::question::{self, QuestionStrategy};
+use crate::dialogue::{understand, FollowUp, Reply as ShortReply, Understanding};
+use crate::encoder::Encoder;
+use crate::graph::Graph;
+use crate::mentions::MentionIndex;
+use crate::mf::linalg::Symmetric;
+use crate::mf::{MfError, UserVector};
+use crate::profile::{Controls, Outcome, Pending, Profile, ProfileError, Turn};
+use crate::rank::{Explanation, Parts, Query, Ranker, Signal, Weights};
+
+/// Longest answer considered, in characters; the rest is ignored.
+pub const MAX_ANSWER_CHARS: usize = 2000;
+
+/// Why a turn could not run.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EngineError {
+    /// The bundle is unusable.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The stored profile is unusable.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// An item id the catalog does not have.
+    #[error("no item with id {0:?} in this catalog")]
+    UnknownItem(String),
+    /// A profile made for another catalog.
+    #[error("this profile belongs to catalog {profile:?}, not {bundle:?}")]
+    WrongCatalog {
+        /// The profile's catalog.
+        profile: String,
+        /// The bundle's.
+        bundle: String,
+    },
+    /// Controls out of range.
+    #[error("invalid controls: {0}")]
+    InvalidControls(String),
+    /// The MF update failed.
+    #[error(transparent)]
+    Mf(#[from] MfError),
+}
+
+/// Feedback on one recommended item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feedback {
+    /// "Love it".
+    Love,
+    /// "Not for me".
+    NotForMe,
+    /// "More like this".
+    MoreLikeThis,
+    /// "Already read / watched": never shown again, no taste signal.
+    AlreadySeen,
+}
+
+/// One recommendation as the shells show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// The catalog's own id.
+    pub id: String,
+    /// Title (plain text: render as text, never HTML).
+    pub title: String,
+    /// Creators.
+    pub creators: Vec<String>,
+    /// Clean tags.
+    pub tags: Vec<String>,
+    /// Year, when known.
+    pub year: Option<i32>,
+    /// The hybrid score.
+    pub score: f32,
+    /// Why, in one sentence.
+    pub explanation: String,
+    /// The signal behind the explanation and the facts it states.
+    pub because: Explanation,
+    /// Each signal's contribution to the score, for a "why this?" view.
+    pub parts: Parts,
+}
+
+/// What Kith took from an answer, shown back so the visitor can correct it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Understood {
+    /// Titles read as liked.
+    pub liked: Vec<String>,
+    /// Titles read as disliked.
+    pub disliked: Vec<String>,
+    /// Tags asked for (named or close in meaning).
+    pub wanted_tags: Vec<String>,
+    /// Tags now avoided.
+    pub avoided_tags: Vec<String>,
+    /// Creators asked for.
+    pub wanted_creators: Vec<String>,
+    /// Creators now avoided.
+    pub avoided_creators: Vec<String>,
+    /// The theme words handed to the encoder.
+    pub themes: Option<String>,
+    /// Phrases down-weighted by meaning.
+    pub avoided_themes: Vec<String>,
+    /// A follow-up, if one was recognised.
+    pub follow_up: Option<FollowUp>,
+}
+
+/// The engine's answer to one turn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    /// A clarifying question, or null.
+    pub question: Option<String>,
+    /// What the question is about (tag or item options), for front ends.
+    pub question_about: Option<Pending>,
+    /// The recommendations, best first.
+    pub recommendations: Vec<Recommendation>,
+    /// What was understood from the visitor's words.
+    pub understood: Understood,
+    /// Honest notes ("lengths are unknown for this catalog").
+    pub notes: Vec<String>,
+    /// Turn number (0 for the first answer).
+    pub turn: u32,
+}
+
+/// Tunable behaviour of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Ranking weights.
+    pub weights: Weights,
+    /// a in p ← a·p + (1−a)·f(answer): how much earlier turns persist.
+    pub memory: f32,
+    /// How questions are chosen.
+    pub strategy: QuestionStrategy,
+    /// Smallest expected gain (bits) worth a question.
+    pub min_gain: f32,
+    /// Cosine above which a sentence is read as naming a tag.
+    pub tag_threshold: f32,
+    /// Cosine above which a negated phrase is read as avoiding a tag.
+    pub avoid_tag_threshold: f32,
+    /// Ranking variant label recorded with events (host A/B tests).
+    pub variant: Option<String>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            weights: Weights::default(),
+            memory: 0.5,
+            strategy: QuestionStrategy::InfoGain,
+            min_gain: 0.5,
+            tag_threshold: 0.62,
+            avoid_tag_threshold: 0.75,
+            variant: None,
+        }
+    }
+}
+
+/// A loaded bundle, ready to serve any number of visitors.
+pub struct Engine {
+    bundle: Bundle,
+    encoder: Option<Encoder>,
+    encoder_problem: Option<String>,
+    graph: Graph,
+    names: MentionIndex,
+    gram: Symmetric,
+    prior: Vec<f32>,
+    people: String,
+    /// Behaviour knobs (public so shells and the simulator can set them).
+    pub options: EngineOptions,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("catalog", &self.bundle.meta.name)
+            .field("items", &self.bundle.catalog.len())
+            .field("encoder", &self.encoder.is_some())
+            .finish()
+    }
+}
+
+fn normalize(v: &mut [f32]) -> bool {
+    let n = crate::mf::linalg::dot(v, v).sqrt();
+    if n > 0.0 && n.is_finite() {
+        v.iter_mut().for_each(|x| *x /= n);
+        true
+    } else {
+        false
+    }
+}
+
+/// a·old + (1−a)·new, renormalised; `new` alone when `old` is empty.
+fn blend_unit(old: &[f32], new: &[f32], a: f32) -> Vec<f32> {
+    let mut out: Vec<f32> = if old.len() == new.len() {
+        old.iter()
+            .zip(new)
+            .map(|(o, n)| a * o + (1.0 - a) * n)
+            .collect()
+    } else {
+        new.to_vec()
+    };
+    if !normalize(&mut out) {
+        out.clear();
+    }
+    out
+}
+
+impl Engine {
+    /// Loads a bundle's bytes; an encoder that fails to load leaves the
+    /// engine working from picks and popularity ([`Engine::encoder_problem`]).
+    pub fn load(bytes: &[u8]) -> Result<Engine, EngineError> {
+        Ok(Engine::from_bundle(Bundle::from_bytes(bytes)?))
+    }
+
+    /// Builds an engine from a parsed bundle.
+    pub fn from_bundle(mut bundle: Bundle) -> Engine {
+        let (encoder, encoder_problem) = match bundle.encoder.take() {
+            Some(bytes) => match Encoder::from_gguf_bytes(&bytes) {
+                Ok(e) => (Some(e), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            None => (None, Some("the bundle has no encoder".to_string())),
+        };
+        Engine::assemble(bundle, encoder, encoder_problem)
+    }
+
+    /// Builds an engine with an encoder loaded elsewhere (or none).
+    pub fn with_encoder(mut bundle: Bundle, encoder: Option<Encoder>) -> Engine {
+        bundle.encoder = None;
+        let problem = encoder.is_none().then(|| "no encoder given".to_string());
+        Engine::assemble(bundle, encoder, problem)
+    }
+
+    fn assemble(
+        bundle: Bundle,
+        encoder: Option<Encoder>,
+        encoder_problem: Option<String>,
+    ) -> Engine {
+        let catalog = &bundle.catalog;
+        let graph = Graph::build(catalog);
+        let names = MentionIndex::build(catalog, &bundle.attributes.tags);
+        let gram = bundle.mf.gram();
+        // log(1 + audience) relative to the best-known item: 0..1, and
+        // near-equal audiences stay near-equal.
+        let logs: Vec<f32> = (0..catalog.len())
+            .map(|i| (catalog.audience(i as ItemIdx) as f32).ln_1p())
+            .collect();
+        let hi = logs.iter().copied().fold(0f32, f32::max);
+        let prior = logs
+            .iter()
+            .map(|&x| if hi > 0.0 { x / hi } else { 0.5 })
+            .collect();
+        let people = match bundle.meta.consume_verb.as_str() {
+            "read" => "readers",
+            "watched" | "watch" => "viewers",
+            _ => "people",
+        }
+        .to_string();
+        // The encoder and the embeddings must agree, or text signals are noise.
+        let encoder = encoder.filter(|e| {
+            bundle.item_embeddings.is_empty() || e.dim() == bundle.item_embeddings.dim()
+        });
+        Engine {
+            bundle,
+            encoder,
+            encoder_problem,
+            graph,
+            names,
+            gram,
+            prior,
+            people,
+            options: EngineOptions::default(),
+        }
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.bundle.catalog
+    }
+
+    /// The bundle's description.
+    pub fn meta(&self) -> &BundleMeta {
+        &self.bundle.meta
+    }
+
+    /// The bundle itself.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The knowledge graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// True when sentences are understood by meaning (the encoder loaded).
+    pub fn has_encoder(&self) -> bool {
+        self.encoder.is_some() && !self.bundle.item_embeddings.is_empty()
+    }
+
+    /// Why the encoder is unavailable, if it is.
+    pub fn encoder_problem(&self) -> Option<&str> {
+        if self.has_encoder() {
+            None
+        } else {
+            Some(
+                self.encoder_problem
+                    .as_deref()
+                    .unwrap_or("the bundle has no item embeddings"),
+            )
+        }
+    }
+
+    /// The first question of every conversation.
+    pub fn opening_question(&self) -> String {
+        match self.bundle.meta.consume_verb.as_str() {
+            "read" => "What have you enjoyed reading lately?".into(),
+            "watched" | "watch" => "What have you enjoyed watching lately?".into(),
+            _ => format!(
+                "Which {} have you enjoyed lately?",
+                self.bundle.meta.item_noun.1
+            ),
+        }
+    }
+
+    /// A fresh profile for this catalog.
+    pub fn new_profile(&self) -> Profile {
+        Profile::new(&self.bundle.meta.name)
+    }
+
+    /// Reads a stored profile for this catalog (migrating older versions).
+    pub fn open_profile(&self, json: &str) -> Result<Profile, EngineError> {
+        let p = Profile::from_json(json)?;
+        if !p.catalog.is_empty() && p.catalog != self.bundle.meta.name {
+            return Err(EngineError::WrongCatalog {
+                profile: p.catalog,
+                bundle: self.bundle.meta.name.clone(),
+            });
+        }
+        Ok(p)
+    }
+
+    fn index(&self, id: &str) -> Option<ItemIdx> {
+        self.bundle.catalog.index_of(id)
+    }
+
+    fn id(&self, i: ItemIdx) -> String {
+        self.bundle
+            .catalog
+            .get(i)
+            .map(|x| x.id.clone())
+            .unwrap_or_default()
+    }
+
+    fn title(&self, i: ItemIdx) -> String {
+        self.bundle
+            .catalog
+            .get(i)
+            .map(|x| x.title.clone())
+            .unwrap_or_default()
+    }
+
+    fn tag_name(&self, t: usize) -> Option<String> {
+        self.bundle.attributes.tags.get(t).map(|s| s.name.clone())
+    }
+
+    fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        let e = self.encoder.as_ref()?;
+        e.embed(text)
+            .ok()
+            .filter(|v| v.iter().all(|x| x.is_finite()))
+    }
+
+    /// Tags whose embedding is within the threshold of a sentence's, best first (≤ 2).
+    fn tags_by_meaning(&self, v: &[f32], threshold: f32) -> Vec<usize> {
+        let te = &self.bundle.tag_embeddings;
+        if te.is_empty() {
+            return Vec::new();
+        }
+        let mut sims: Vec<(usize, f32)> = (0..te.len())
+            .map(|t| (t, te.dot(t, v)))
+            .filter(|(_, s)| *s >= threshold)
+            .collect();
+        sims.sort_by(|a, b| b.1.total_cmp(&a.1));
+        sims.into_iter().take(2).map(|(t, _)| t).collect()
+    }
+
+    /// One visitor message: understand, update the profile, rank, maybe ask.
+    pub fn say(&self, p: &mut Profile, text: &str) -> Result<Reply, EngineError> {
+        self.check_profile(p)?;
+        let text: String = text.chars().take(MAX_ANSWER_CHARS).collect();
+        let u = understand(&text, &self.names);
+        if u.is_empty() {
+            // Nothing to go on: change nothing, say so, and ask again.
+            let mut reply = self.recommend(p)?;
+            reply.notes.push(format!(
+                "I didn't catch anything to go on. Tell me about a {} you enjoyed, a genre, or an author.",
+                self.bundle.meta.item_noun.0
+            ));
+            reply.question = Some(self.opening_question());
+            return Ok(reply);
+        }
+        let mut notes = Vec::new();
+        let mut understood = Understood::default();
+        let mut asked_something = false;
+
+        // The answer to a pending question.
+        if let Some(pending) = p.pending.take() {
+            asked_something = true;
+            self.apply_reply(p, &pending, &u, &mut understood);
+        }
+
+        for &i in &u.liked_items {
+            p.set_pick(&self.id(i), 1.0);
+            understood.liked.push(self.title(i));
+        }
+        for &i in &u.disliked_items {
+            p.set_pick(&self.id(i), -1.0);
+            understood.disliked.push(self.title(i));
+        }
+        for &t in &u.wanted_tags {
+            if let Some(name) = self.tag_name(t) {
+                push_unique(&mut p.wanted_tags, name.clone());
+                p.avoided_tags.retain(|x| *x != name);
+                p.controls.avoid_topics.retain(|x| *x != name);
+                understood.wanted_tags.push(name);
+            }
+        }
+        for &t in &u.avoided_tags {
+            if let Some(name) = self.tag_name(t) {
+                push_unique(&mut p.controls.avoid_topics, name.clone());
+                p.wanted_tags.retain(|x| *x != name);
+                understood.avoided_tags.push(name);
+            }
+        }
+        for c in &u.wanted_creators {
+            push_unique(&mut p.wanted_creators, c.clone());
+            p.avoided_creators.retain(|x| x != c);
+            understood.wanted_creators.push(c.clone());
+        }
+        for c in &u.avoided_creators {
+            push_unique(&mut p.avoided_creators, c.clone());
+            p.wanted_creators.retain(|x| x != c);
+            understood.avoided_creators.push(c.clone());
+        }
+        if let Some(m) = u.time_budget_minutes {
+            p.controls.context.time_budget_minutes = Some(m);
+        }
+        if let Some(f) = u.follow_up {
+            self.apply_follow_up(p, f, &mut notes);
+            understood.follow_up = Some(f);
+            p.last_follow_up = Some(f);
+        }
+
+        // Meaning: the taste and aversion vectors, and tags close in meaning.
+        let mut turn_text: Vec<f32> = Vec::new();
+        if !u.positive_text.is_empty() {
+            understood.themes = Some(u.positive_text.clone());
+            if let Some(e) = self.embed(&u.positive_text) {
+                for t in self.tags_by_meaning(&e, self.options.tag_threshold) {
+                    if let Some(name) = self.tag_name(t) {
+                        if !p.controls.avoid_topics.contains(&name)
+                            && !p.avoided_tags.contains(&name)
+                        {
+                            push_unique(&mut p.wanted_tags, name.clone());
+                            push_unique(&mut understood.wanted_tags, name);
+                        }
+                    }
+                }
+                turn_text = e;
+            }
+        }
+        for &i in &u.liked_items {
+            if let Some(row) = self.bundle.item_embeddings.row(i as usize) {
+                if turn_text.is_empty() {
+                    turn_text = row;
+                } else {
+                    turn_text.iter_mut().zip(&row).for_each(|(a, b)| *a += b);
+                }
+            }
+        }
+        if normalize(&mut turn_text) {
+            p.taste = blend_unit(&p.taste, &turn_text, self.options.memory);
+        }
+        if !u.negative_phrases.is_empty() {
+            let phrase = u.negative_phrases.join(", ");
+            if let Some(e) = self.embed(&phrase) {
+                // Antonyms sit close in embedding space ("long" and "short"),
+                // so avoidance by meaning needs a near-synonym.
+                for t in self.tags_by_meaning(&e, self.options.avoid_tag_threshold) {
+                    if let Some(name) = self.tag_name(t) {
+                        if !p.wanted_tags.contains(&name) {
+                            push_unique(&mut p.avoided_tags, name.clone());
+                            push_unique(&mut understood.avoided_tags, name);
+                        }
+                    }
+                }
+                p.aversion = blend_unit(&p.aversion, &e, self.options.memory);
+            }
+            understood.avoided_themes = u.negative_phrases.clone();
+        }
+        p.answers.push(text.trim().to_string());
+        if let Some(t) = &u.theme_phrase {
+            p.themes.push(t.clone());
+        }
+        self.update_user_vector(p)?;
+
+        let mut reply = self.rank_and_record(p, &text, !asked_something || u.reply.is_none())?;
+        reply.understood = understood;
+        notes.append(&mut reply.notes);
+        reply.notes = notes;
+        Ok(reply)
+    }
+
+    /// Feedback on an item: love it, not for me, more like this, already seen.
+    pub fn feedback(&self, p: &mut Profile, id: &str, fb: Feedback) -> Result<Reply, EngineError> {
+        self.check_profile(p)?;
+        let i = self
+            .index(id)
+            .ok_or_else(|| EngineError::UnknownItem(id.to_string()))?;
+        let variant = self.options.variant.clone();
+        match fb {
+            Feedback::Love => {
+                p.set_pick(id, 1.0);
+                p.record(id, Outcome::Accepted, variant.as_deref());
+            }
+            Feedback::MoreLikeThis => {
+                p.set_pick(id, 0.8);
+                p.record(id, Outcome::Accepted, variant.as_deref());
+            }
+            Feedback::NotForMe => {
+                p.set_pick(id, -1.0);
+                p.record(id, Outcome::Rejected, variant.as_deref());
+            }
+            Feedback::AlreadySeen => push_unique(&mut p.seen, id.to_string()),
+        }
+        if matches!(fb, Feedback::Love | Feedback::MoreLikeThis) {
+            if let Some(row) = self.bundle.item_embeddings.row(i as usize) {
+                p.taste = blend_unit(&p.taste, &row, self.options.memory);
+            }
+        }
+        self.update_user_vector(p)?;
+        let label = match fb {
+            Feedback::Love => "love it",
+            Feedback::NotForMe => "not for me",
+            Feedback::MoreLikeThis => "more like this",
+            Feedback::AlreadySeen => "already seen",
+        };
+        let mut reply = self.rank_and_record(p, &format!("[{label}: {}]", self.title(i)), false)?;
+        reply.understood.follow_up = (fb == Feedback::MoreLikeThis).then_some(FollowUp::Similar);
+        Ok(reply)
+    }
+
+    /// Recommendations for the profile as it stands, without recording a turn.
+    pub fn recommend(&self, p: &Profile) -> Result<Reply, EngineError> {
+        self.check_profile(p)?;
+        let (recs, _) = self.rank(p);
+        Ok(Reply {
+            question: None,
+            question_about: None,
+            recommendations: recs,
+            understood: Understood::default(),
+            notes: Vec::new(),
+            turn: p.history.len() as u32,
+        })
+    }
+
+    /// Replaces the visitor's controls (validated) and re-ranks.
+    pub fn set_controls(&self, p: &mut Profile, c: Controls) -> Result<Reply, EngineError> {
+        if !(0.0..=1.0).contains(&c.diversity) {
+            return Err(EngineError::InvalidControls(
+                "diversity must be between 0 and 1".into(),
+            ));
+        }
+        if c.count == 0 || c.count > 100 {
+            return Err(EngineError::InvalidControls(
+                "count must be between 1 and 100".into(),
+            ));
+        }
+        if c.context.hour.is_some_and(|h| h > 23) {
+            return Err(EngineError::InvalidControls("hour must be 0-23".into()));
+        }
+        let mood_changed = c.context.mood != p.controls.context.mood;
+        p.controls = c;
+        if mood_changed {
+            if let Some(e) = p
+                .controls
+                .context
+                .mood
+                .as_deref()
+                .and_then(|m| self.embed(m))
+            {
+                // A mood nudges the taste a little; it never replaces it.
+                p.taste = blend_unit(&p.taste, &e, 0.8);
+            }
+        }
+        self.recommend(p)
+    }
+
+    fn check_profile(&self, p: &Profile) -> Result<(), EngineError> {
+        if !p.catalog.is_empty() && p.catalog != self.bundle.meta.name {
+            return Err(EngineError::WrongCatalog {
+                profile: p.catalog.clone(),
+                bundle: self.bundle.meta.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn apply_reply(
+        &self,
+        p: &mut Profile,
+        pending: &Pending,
+        u: &Understanding,
+        out: &mut Understood,
+    ) {
+        match pending {
+            Pending::Tag { tag } => match u.reply {
+                Some(ShortReply::Yes) => {
+                    push_unique(&mut p.wanted_tags, tag.clone());
+                    p.avoided_tags.retain(|t| t != tag);
+                    out.wanted_tags.push(tag.clone());
+                }
+                Some(ShortReply::No) | Some(ShortReply::NoneOfThem) => {
+                    push_unique(&mut p.avoided_tags, tag.clone());
+                    p.wanted_tags.retain(|t| t != tag);
+                    out.avoided_tags.push(tag.clone());
+                }
+                _ => {}
+            },
+            Pending::Items { ids } => {
+                let named: Vec<usize> = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| self.index(id).is_some_and(|i| u.liked_items.contains(&i)))
+                    .map(|(k, _)| k)
+                    .collect();
+                let picked: Option<usize> = match u.reply {
+                    Some(ShortReply::Pick(k)) if k < ids.len() => Some(k),
+                    _ => named.first().copied(),
+                };
+                if let Some(k) = picked {
+                    // "Appeals" is softer than "loved".
+                    if p.pick(&ids[k]).is_none() {
+                        p.set_pick(&ids[k], 0.6);
+                    }
+                    if let Some(i) = self.index(&ids[k]) {
+                        out.liked.push(self.title(i));
+                        if let Some(row) = self.bundle.item_embeddings.row(i as usize) {
+                            p.taste = blend_unit(&p.taste, &row, self.options.memory);
+                        }
+                    }
+                } else if matches!(u.reply, Some(ShortReply::NoneOfThem) | Some(ShortReply::No)) {
+                    for id in ids {
+                        if p.pick(id).is_none() {
+                            p.set_pick(id, -0.3);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_follow_up(&self, p: &mut Profile, f: FollowUp, notes: &mut Vec<String>) {
+        let shift = |v: &mut f32, d: f32| *v = (*v + d).clamp(-1.0, 1.0);
+        let lengths = self.bundle.attributes.length_range.is_some();
+        let years = self.bundle.attributes.year_range.is_some();
+        match f {
+            FollowUp::Similar => {
+                if let Some(id) = p.shown.first().cloned() {
+                    if p.pick(&id).is_none() {
+                        p.set_pick(&id, 0.5);
+                    }
+                }
+            }
+            FollowUp::MoreLike(k) => {
+                let k = if k == usize::MAX {
+                    p.shown.len().saturating_sub(1)
+                } else {
+                    k
+                };
+                match p.shown.get(k).cloned() {
+                    Some(id) => {
+                        p.set_pick(&id, 0.8);
+                        if let Some(row) = self
+                            .index(&id)
+                            .and_then(|i| self.bundle.item_embeddings.row(i as usize))
+                        {
+                            p.taste = blend_unit(&p.taste, &row, self.options.memory);
+                        }
+                    }
+                    None => notes.push(format!(
+                        "There is no recommendation number {} to go from.",
+                        k.saturating_add(1)
+                    )),
+                }
+            }
+            FollowUp::Different => {
+                let rows: Vec<Vec<f32>> = p
+                    .shown
+                    .iter()
+                    .filter_map(|id| self.index(id))
+                    .filter_map(|i| self.bundle.item_embeddings.row(i as usize))
+                    .collect();
+                if let Some(first) = rows.first() {
+                    let mut mean = vec![0f32; first.len()];
+                    for r in &rows {
+                        mean.iter_mut().zip(r).for_each(|(a, b)| *a += b);
+                    }
+                    if normalize(&mut mean) {
+                        p.aversion = blend_unit(&p.aversion, &mean, self.options.memory);
+                    }
+                }
+                for id in p.shown.clone() {
+                    bump_shown(p, &id, 2);
+                }
+            }
+            FollowUp::Shorter | FollowUp::Longer => {
+                if lengths {
+                    shift(
+                        &mut p.shifts.length,
+                        if f == FollowUp::Shorter { -0.5 } else { 0.5 },
+                    );
+                } else {
+                    notes.push(format!(
+                        "I don't know the length of the {} in this catalog, so I can't sort by length.",
+                        self.bundle.meta.item_noun.1
+                    ));
+                }
+            }
+            FollowUp::Newer | FollowUp::Older => {
+                if years {
+                    shift(
+                        &mut p.shifts.recency,
+                        if f == FollowUp::Newer { 0.5 } else { -0.5 },
+                    );
+                } else {
+                    notes.push("This catalog has no years, so I can't sort by age.".into());
+                }
+            }
+            FollowUp::LessPopular => shift(&mut p.shifts.popularity, -0.5),
+            FollowUp::MorePopular => shift(&mut p.shifts.popularity, 0.5),
+        }
+    }
+
+    /// p ← a·p + (1−a)·f, where f folds in every pick and the bridge's image
+    /// of the described taste.
+    fn update_user_vector(&self, p: &mut Profile) -> Result<(), EngineError> {
+        let mf = &self.bundle.mf;
+        let mut evidence: Vec<(Vec<f32>, f32)> = Vec::new();
+        for pick in &p.picks {
+            if let Some(i) = self.index(&pick.id) {
+                evidence.push((mf.item(i).to_vec(), pick.strength));
+            }
+        }
+        if let (Some(bridge), false) = (&self.bundle.bridge, p.taste.is_empty()) {
+            if let Ok((q, _)) = bridge.predict(&p.taste) {
+                evidence.push((q, 0.5));
+            }
+        }
+        if evidence.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<(&[f32], f32)> = evidence.iter().map(|(v, s)| (v.as_slice(), *s)).collect();
+        let f = mf.fold_in_vectors(&self.gram, &refs)?;
+        let a = self.options.memory;
+        p.user_vector = if p.user_vector.len() == f.factors.len() {
+            p.user_vector
+                .iter()
+                .zip(&f.factors)
+                .map(|(o, n)| a * o + (1.0 - a) * n)
+                .collect()
+        } else {
+            f.factors
+        };
+        Ok(())
+    }
+
+    /// Ranks for a profile: the recommendations and the candidate distribution.
+    fn rank(&self, p: &Profile) -> (Vec<Recommendation>, Vec<(ItemIdx, f32)>) {
+        let cat = &self.bundle.catalog;
+        let mut liked: Vec<(ItemIdx, f32)> = Vec::new();
+        let mut exclude: Vec<ItemIdx> = Vec::new();
+        for pick in &p.picks {
+            if let Some(i) = self.index(&pick.id) {
+                // Strong reactions are known items; soft ones ("appeals") may still be shown.
+                if pick.strength.abs() >= 0.75 || pick.strength < 0.0 {
+                    exclude.push(i);
+                }
+                if pick.strength > 0.0 {
+                    liked.push((i, pick.strength));
+                }
+            }
+        }
+        exclude.extend(p.seen.iter().filter_map(|id| self.index(id)));
+        exclude.sort_unstable();
+        exclude.dedup();
+        let shown_counts: Vec<(ItemIdx, u32)> = p
+            .shown_counts
+            .iter()
+            .filter_map(|(id, n)| self.index(id).map(|i| (i, *n)))
+            .collect();
+        let user = (!p.user_vector.is_empty()).then(|| UserVector {
+            factors: p.user_vector.clone(),
+            bias: 0.0,
+        });
+        let phrase = p.themes.last().map(String::as_str);
+        let ranker = Ranker {
+            catalog: cat,
+            graph: &self.graph,
+            mf: &self.bundle.mf,
+            embeddings: &self.bundle.item_embeddings,
+            prior: &self.prior,
+            people: &self.people,
+        };
+        let q = Query {
+            user: user.as_ref(),
+            taste: (!p.taste.is_empty()).then_some(p.taste.as_slice()),
+            aversion: (!p.aversion.is_empty()).then_some(p.aversion.as_slice()),
+            wanted_tags: &p.wanted_tags,
+            soft_avoided_tags: &p.avoided_tags,
+            hard_avoided_tags: &p.controls.avoid_topics,
+            wanted_creators: &p.wanted_creators,
+            avoided_creators: &p.avoided_creators,
+            liked: &liked,
+            exclude: &exclude,
+            shown_counts: &shown_counts,
+            shifts: Some(&p.shifts),
+            context: Some(&p.controls.context),
+            phrase: phrase.filter(|_| !p.taste.is_empty()),
+            diversity: p.controls.diversity,
+            k: p.controls.count.clamp(1, 100),
+        };
+        let ranking = ranker.rank(&q, &self.options.weights);
+        let recs = ranking
+            .items
+            .into_iter()
+            .filter_map(|s| {
+                let item = cat.get(s.item)?;
+                Some(Recommendation {
+                    id: item.id.clone(),
+                    title: item.title.clone(),
+                    creators: item.creators.clone(),
+                    tags: item.tags.clone(),
+                    year: item.year,
+                    score: s.score,
+                    explanation: s.explanation.text.clone(),
+                    because: s.explanation,
+                    parts: s.parts,
+                })
+            })
+            .collect();
+        (recs, ranking.candidates)
+    }
+
+    /// Picks the question to ask, if one is worth asking.
+    fn choose_question(
+        &self,
+        p: &Profile,
+        candidates: &[(ItemIdx, f32)],
+    ) -> Option<(String, Pending)> {
+        let strategy = self.options.strategy;
+        if strategy == QuestionStrategy::Never || candidates.len() < 4 {
+            return None;
+        }
+        let evidence = p.picks.iter().filter(|x| x.strength > 0.0).count()
+            + p.wanted_tags.len()
+            + p.wanted_creators.len();
+        let unsure = question::uncertainty(candidates);
+        if evidence >= 4 && unsure < 0.9 {
+            return None;
+        }
+        let mut skip = p.asked_tags.clone();
+        skip.extend(p.wanted_tags.iter().cloned());
+        skip.extend(p.avoided_tags.iter().cloned());
+        skip.extend(p.controls.avoid_topics.iter().cloned());
+        let plural = &self.bundle.meta.item_noun.1;
+        let tag = match strategy {
+            QuestionStrategy::Random => {
+                let seed = p.history.len() as u64 ^ (p.answers.len() as u64) << 32;
+                question::random_tag(&self.bundle.catalog, candidates, &skip, seed)
+            }
+            _ => question::best_tag(&self.bundle.catalog, candidates, &skip),
+        };
+        let ranker = Ranker {
+            catalog: &self.bundle.catalog,
+            graph: &self.graph,
+            mf: &self.bundle.mf,
+            embeddings: &self.bundle.item_embeddings,
+            prior: &self.prior,
+            people: &self.people,
+        };
+        let sim = |a: ItemIdx, b: ItemIdx| ranker.similarity(a, b);
+        let items = if strategy == QuestionStrategy::InfoGain
+            && !matches!(p.pending, Some(Pending::Items { .. }))
+        {
+            // Naming items asks more of the visitor than a yes/no: discount it.
+            question::best_items(candidates, 3, &sim).map(|(ids, g)| (ids, g * 0.6))
+        } else {
+            None
+        };
+        let min_gain = if strategy == QuestionStrategy::Random {
+            0.0
+        } else {
+            self.options.min_gain
+        };
+        match (tag, items) {
+            (_, Some((ids, g_items)))
+                if g_items >= min_gain
+                    && tag_gain_below(&self.bundle.catalog, candidates, &skip, g_items) =>
+            {
+                let titles: Vec<String> = ids.iter().map(|&i| self.title(i)).collect();
+                Some((
+                    question::phrase_items(&titles, plural),
+                    Pending::Items {
+                        ids: ids.iter().map(|&i| self.id(i)).collect(),
+                    },
+                ))
+            }
+            (Some((t, g)), _) if g >= min_gain => {
+                Some((question::phrase_tag(&t, plural), Pending::Tag { tag: t }))
+            }
+            _ => None,
+        }
+    }
+
+    /// Ranks, maybe asks, and records the turn in the profile.
+    fn rank_and_record(
+        &self,
+        p: &mut Profile,
+        said: &str,
+        may_ask: bool,
+    ) -> Result<Reply, EngineError> {
+        let (recs, candidates) = self.rank(p);
+        let mut question = None;
+        let mut about = None;
+        let asked_last = p.history.last().is_some_and(|t| t.question.is_some());
+        if may_ask && !asked_last {
+            if let Some((text, pending)) = self.choose_question(p, &candidates) {
+                if let Pending::Tag { tag } = &pending {
+                    push_unique(&mut p.asked_tags, tag.clone());
+                }
+                p.pending = Some(pending.clone());
+                question = Some(text);
+                about = Some(pending);
+            }
+        }
+        let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
+        let variant = self.options.variant.clone();
+        for id in &shown {
+            bump_shown(p, id, 1);
+            p.record(id, Outcome::Shown, variant.as_deref());
+        }
+        let turn = p.history.len() as u32;
+        p.history.push(Turn {
+            said: said.chars().take(MAX_ANSWER_CHARS).collect(),
+            question: question.clone(),
+            shown: shown.clone(),
+        });
+        p.shown = shown;
+        Ok(Reply {
+            question,
+            question_about: about,
+            recommendations: recs,
+            understood: Understood::default(),
+            notes: Vec::new(),
+            turn,
+        })
+    }
+}
+
+/// True when no tag question beats `gain`.
+fn tag_gain_below(
+    catalog: &Catalog,
+    candidates: &[(ItemIdx, f32)],
+    skip: &[String],
+    gain: f32,
+) -> bool {
+    question::best_tag(catalog, candidates, skip).is_none_or(|(_, g)| g < gain)
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn bump_shown(p: &mut Profile, id: &str, by: u32) {
+    match p.shown_counts.iter_mut().find(|(x, _)| x == id) {
+        Some((_, n)) => *n = n.saturating_add(by),
+        None => p.shown_counts.push((id.to_string(), by)),
+    }
+}
+
+/// The signal names as the JSON output spells them.
+pub fn signal_name(s: Signal) -> &'static str {
+    match s {
+        Signal::Series => "series",
+        Signal::Creator => "creator",
+        Signal::ReadersLikeYou => "readers_like_you",
+        Signal::Theme => "theme",
+        Signal::Tags => "tags",
+        Signal::Popular => "popular",
+    }
+}

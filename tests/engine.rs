@@ -1,0 +1,443 @@
+//! The engine on a tiny catalog built without the encoder (the fallback
+//! path): the bundle format and its failure modes, understanding, negation,
+//! follow-ups, feedback, questions, explanations and the profile.
+
+mod common;
+
+use kith::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo};
+use kith::build::{load, Dataset, Format, LoadOptions};
+use kith::bundle::{Bundle, BundleError, VERSION};
+use kith::mf::als::AlsParams;
+use kith::profile::{Outcome, Pending, Profile};
+use kith::rank::Signal;
+use kith::session::{Engine, EngineError, Feedback};
+
+const ITEMS: &str = "id,title,creator,tags,year
+1,\"Dune (Dune Chronicles, #1)\",Frank Herbert,science-fiction|classics,1965
+2,\"Dune Messiah (Dune Chronicles, #2)\",Frank Herbert,science-fiction,1969
+3,\"Children of Dune (Dune Chronicles, #3)\",Frank Herbert,science-fiction,1976
+4,Hyperion,Dan Simmons,science-fiction,1989
+5,Foundation,Isaac Asimov,science-fiction|classics,1951
+6,\"Twilight (Twilight, #1)\",Stephenie Meyer,romance|vampires|young-adult,2005
+7,\"New Moon (Twilight, #2)\",Stephenie Meyer,romance|vampires,2006
+8,Pride and Prejudice,Jane Austen,romance|classics,1813
+9,It,Stephen King,horror,1986
+10,The Shining,Stephen King,horror|classics,1977
+11,<img src=x onerror=alert(1)>,Mallory Quinn,horror,2020
+12,Emma,Jane Austen,romance|classics,1815
+";
+
+/// Three taste groups of 20 users: science fiction, romance, horror.
+fn interactions() -> String {
+    let mut s = String::from("user,item,rating\n");
+    let groups: [&[u32]; 3] = [&[1, 2, 3, 4, 5], &[6, 7, 8, 12], &[9, 10, 11]];
+    for (g, items) in groups.iter().enumerate() {
+        for u in 0..20u32 {
+            for (k, i) in items.iter().enumerate() {
+                if (u as usize + k) % 4 != 0 {
+                    s.push_str(&format!("g{g}u{u},{i},5\n"));
+                }
+            }
+        }
+    }
+    s
+}
+
+fn dataset() -> (tempfile::TempDir, Dataset) {
+    let inter = interactions();
+    let dir = common::folder(&[("items.csv", ITEMS), ("interactions.csv", &inter)]);
+    let data = load(Format::Csv, dir.path(), LoadOptions::default()).expect("tiny catalog loads");
+    (dir, data)
+}
+
+fn als() -> AlsParams {
+    AlsParams {
+        dim: 4,
+        iterations: 10,
+        reg: 0.1,
+        alpha: 10.0,
+        reg_exponent: 0.0,
+        ..AlsParams::default()
+    }
+}
+
+fn tiny_bundle() -> Bundle {
+    let (_dir, data) = dataset();
+    let inputs = BuildInputs {
+        info: CatalogInfo {
+            name: "tiny".into(),
+            item_noun: ("book".into(), "books".into()),
+            consume_verb: "read".into(),
+            attribution: "test data".into(),
+        },
+        encoder: None,
+        imported: None,
+        als: als(),
+        bridge_lambda: 1.0,
+    };
+    build(&data, inputs, &|_, _, _| {}).expect("builds").0
+}
+
+fn engine() -> Engine {
+    Engine::load(&tiny_bundle().to_bytes()).expect("bundle loads")
+}
+
+fn ids(r: &kith::session::Reply) -> Vec<String> {
+    r.recommendations.iter().map(|x| x.id.clone()).collect()
+}
+
+#[test]
+fn the_bundle_round_trips() {
+    let b = tiny_bundle();
+    let bytes = b.to_bytes();
+    assert_eq!(&bytes[..8], b"KITHBNDL");
+    let back = Bundle::from_bytes(&bytes).unwrap();
+    assert_eq!(back.catalog.items(), b.catalog.items());
+    assert_eq!(back.mf, b.mf);
+    assert_eq!(back.meta, b.meta);
+    assert_eq!(back.attributes, b.attributes);
+    assert!(back.encoder.is_none() && back.item_embeddings.is_empty());
+    assert_eq!(back.to_bytes(), bytes, "writing is deterministic");
+}
+
+#[test]
+fn broken_bundles_are_typed_errors_never_panics() {
+    let bytes = tiny_bundle().to_bytes();
+    for cut in (0..bytes.len()).step_by(7) {
+        let e = Bundle::from_bytes(&bytes[..cut]).expect_err("a truncated bundle must not load");
+        assert!(
+            matches!(e, BundleError::Truncated { .. } | BundleError::BadMagic),
+            "cut at {cut}: {e:?}"
+        );
+    }
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 0x55;
+    assert!(matches!(
+        Bundle::from_bytes(&flipped),
+        Err(BundleError::Checksum(_))
+    ));
+    let mut header = bytes.clone();
+    header[20] ^= 1;
+    assert!(matches!(Bundle::from_bytes(&header), Err(BundleError::Checksum(s)) if s == "header"));
+    let mut version = bytes.clone();
+    version[8..12].copy_from_slice(&(VERSION + 1).to_le_bytes());
+    assert_eq!(
+        Bundle::from_bytes(&version).unwrap_err(),
+        BundleError::UnsupportedVersion {
+            found: VERSION + 1,
+            supported: VERSION
+        }
+    );
+    let mut magic = bytes.clone();
+    magic[0] = b'X';
+    assert_eq!(
+        Bundle::from_bytes(&magic).unwrap_err(),
+        BundleError::BadMagic
+    );
+    let mut long = bytes.clone();
+    long.extend_from_slice(b"junk");
+    assert_eq!(
+        Bundle::from_bytes(&long).unwrap_err(),
+        BundleError::TrailingBytes(4)
+    );
+    assert!(Bundle::from_bytes(&[]).is_err());
+    // The error message says what to do.
+    assert!(BundleError::UnsupportedVersion {
+        found: 9,
+        supported: 1
+    }
+    .to_string()
+    .contains("kith build"));
+}
+
+#[test]
+fn without_the_encoder_titles_tags_and_picks_still_work() {
+    let e = engine();
+    assert!(!e.has_encoder());
+    assert!(e.encoder_problem().is_some());
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "I loved Dune").unwrap();
+    assert_eq!(
+        r.understood.liked,
+        vec!["Dune (Dune Chronicles, #1)".to_string()]
+    );
+    let list = ids(&r);
+    assert!(
+        !list.contains(&"1".to_string()),
+        "a liked book is not recommended back"
+    );
+    // Foundation shares Dune's readers exactly here (MF), Dune Messiah is
+    // next in the series (graph): those two lead.
+    let mut top2 = list[..2].to_vec();
+    top2.sort();
+    assert_eq!(top2, vec!["2".to_string(), "5".to_string()], "{list:?}");
+    let at = |id: &str| r.recommendations.iter().find(|x| x.id == id).unwrap();
+    let messiah = at("2");
+    assert_eq!(messiah.because.signal, Signal::Series);
+    assert_eq!(
+        messiah.explanation,
+        "Next in the Dune Chronicles series, after Dune (Dune Chronicles, #1), which you liked."
+    );
+    assert_eq!(
+        messiah.because.items,
+        vec!["Dune (Dune Chronicles, #1)".to_string()]
+    );
+    assert!(messiah.parts.graph > 0.0);
+    assert_eq!(at("5").because.signal, Signal::ReadersLikeYou);
+    assert_eq!(
+        at("5").explanation,
+        "Readers who liked Dune (Dune Chronicles, #1) also liked this."
+    );
+    // Every explanation is non-empty and names only titles the visitor picked.
+    for rec in &r.recommendations {
+        assert!(!rec.explanation.is_empty());
+        for t in &rec.because.items {
+            assert_eq!(t, "Dune (Dune Chronicles, #1)");
+        }
+    }
+    // Science fiction outranks romance and horror for a Dune reader.
+    let pos = |id: &str| list.iter().position(|x| x == id).unwrap_or(99);
+    assert!(pos("4") < pos("6") && pos("5") < pos("9"), "{list:?}");
+}
+
+#[test]
+fn negation_excludes_or_down_weights() {
+    let e = engine();
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "classics please, but no romance").unwrap();
+    assert_eq!(r.understood.avoided_tags, vec!["romance".to_string()]);
+    assert_eq!(r.understood.wanted_tags, vec!["classics".to_string()]);
+    let tags_of = |id: &str| {
+        e.catalog()
+            .get(e.catalog().index_of(id).unwrap())
+            .unwrap()
+            .tags
+            .clone()
+    };
+    for id in ids(&r) {
+        assert!(
+            !tags_of(&id).contains(&"romance".to_string()),
+            "{id} is romance"
+        );
+    }
+    assert_eq!(p.controls.avoid_topics, vec!["romance".to_string()]);
+
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "anything but horror").unwrap();
+    assert!(ids(&r)
+        .iter()
+        .all(|id| !tags_of(id).contains(&"horror".to_string())));
+
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "I didn't like Twilight").unwrap();
+    assert_eq!(
+        r.understood.disliked,
+        vec!["Twilight (Twilight, #1)".to_string()]
+    );
+    assert_eq!(p.pick("6"), Some(-1.0));
+    assert!(!ids(&r).contains(&"6".to_string()));
+
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "nothing by Stephen King").unwrap();
+    assert!(ids(&r).iter().all(|id| id != "9" && id != "10"));
+}
+
+#[test]
+fn follow_ups_feedback_and_history() {
+    let e = engine();
+    let mut p = e.new_profile();
+    let first = e.say(&mut p, "I loved Foundation").unwrap();
+    let second_id = first.recommendations[1].id.clone();
+    let r = e.say(&mut p, "more like the second one").unwrap();
+    assert_eq!(
+        r.understood.follow_up,
+        Some(kith::dialogue::FollowUp::MoreLike(1))
+    );
+    assert_eq!(p.pick(&second_id), Some(0.8));
+    assert!(
+        !ids(&r).contains(&second_id),
+        "a strongly picked item is not shown again"
+    );
+
+    let rejected = r.recommendations[0].id.clone();
+    let r2 = e.feedback(&mut p, &rejected, Feedback::NotForMe).unwrap();
+    assert!(!ids(&r2).contains(&rejected));
+    assert!(p
+        .events
+        .iter()
+        .any(|ev| ev.item == rejected && ev.outcome == Outcome::Rejected));
+    let loved = r2.recommendations[0].id.clone();
+    e.feedback(&mut p, &loved, Feedback::Love).unwrap();
+    let acc = p.acceptance();
+    assert_eq!((acc.accepted, acc.rejected), (1, 1));
+    assert!(acc.shown >= 30);
+    assert_eq!(p.history.len(), 4);
+
+    let r = e.say(&mut p, "shorter please").unwrap();
+    assert!(
+        r.notes.iter().any(|n| n.contains("length")),
+        "lengths are unknown here: {:?}",
+        r.notes
+    );
+    let r = e.feedback(&mut p, "no-such-id", Feedback::Love);
+    assert_eq!(
+        r.unwrap_err(),
+        EngineError::UnknownItem("no-such-id".into())
+    );
+}
+
+#[test]
+fn an_empty_answer_changes_nothing_and_asks_again() {
+    let e = engine();
+    let mut p = e.new_profile();
+    for empty in ["", "   ", "?!", "🙂"] {
+        let r = e.say(&mut p, empty).unwrap();
+        assert_eq!(
+            r.question.as_deref(),
+            Some("What have you enjoyed reading lately?")
+        );
+        assert!(!r.notes.is_empty());
+        assert!(!r.recommendations.is_empty(), "popular picks as a fallback");
+    }
+    assert_eq!(p, e.new_profile(), "nothing was recorded");
+    // A very long answer is handled, not rejected.
+    let long = "I loved Dune ".repeat(2000);
+    assert!(e.say(&mut p, &long).is_ok());
+}
+
+#[test]
+fn html_in_titles_is_carried_verbatim_as_text() {
+    let e = engine();
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "horror").unwrap();
+    let t: Vec<&str> = r.recommendations.iter().map(|x| x.title.as_str()).collect();
+    assert!(t.contains(&"<img src=x onerror=alert(1)>"), "{t:?}");
+}
+
+#[test]
+fn a_vague_start_gets_an_informative_question_and_the_answer_counts() {
+    let e = engine();
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "something good to read").unwrap();
+    let q = r.question.expect("unsure, so Kith asks");
+    let tag = match r.question_about.expect("question has a subject") {
+        Pending::Tag { tag } => tag,
+        other => panic!("expected a tag question, got {other:?}"),
+    };
+    assert!(q.contains(&tag.replace('-', " ")), "{q}");
+    let r = e.say(&mut p, "yes").unwrap();
+    assert!(p.wanted_tags.contains(&tag));
+    assert!(r.understood.wanted_tags.contains(&tag));
+    assert!(p.pending.is_none());
+}
+
+#[test]
+fn profiles_round_trip_and_bad_ones_are_refused() {
+    let e = engine();
+    let mut p = e.new_profile();
+    e.say(&mut p, "I loved Dune").unwrap();
+    let back = e.open_profile(&p.to_json()).unwrap();
+    assert_eq!(back, p);
+    assert_eq!(
+        e.recommend(&back).unwrap().recommendations,
+        e.recommend(&p).unwrap().recommendations
+    );
+    assert!(matches!(
+        e.open_profile("{\"version\": 2, \"catalog\": \"other\"}"),
+        Err(EngineError::WrongCatalog { .. })
+    ));
+    assert!(matches!(
+        e.open_profile("garbage"),
+        Err(EngineError::Profile(_))
+    ));
+    let mut c = p.controls.clone();
+    c.diversity = 2.0;
+    assert!(matches!(
+        e.set_controls(&mut p, c),
+        Err(EngineError::InvalidControls(_))
+    ));
+    let mut c = p.controls.clone();
+    c.diversity = 1.0;
+    c.count = 3;
+    let r = e.set_controls(&mut p, c).unwrap();
+    assert_eq!(r.recommendations.len(), 3);
+    let _ = Profile::default();
+}
+
+#[test]
+fn diversity_spreads_the_list() {
+    let e = engine();
+    let mut focused = e.new_profile();
+    focused.controls.diversity = 0.0;
+    focused.controls.count = 4;
+    let a = e.say(&mut focused, "I loved Dune").unwrap();
+    let mut varied = e.new_profile();
+    varied.controls.diversity = 0.9;
+    varied.controls.count = 4;
+    let b = e.say(&mut varied, "I loved Dune").unwrap();
+    let series = |r: &kith::session::Reply| {
+        r.recommendations
+            .iter()
+            .filter(|x| x.title.contains("Dune"))
+            .count()
+    };
+    assert!(series(&b) <= series(&a));
+    assert!(
+        series(&b) <= 2,
+        "at most two of one series when diversity is on"
+    );
+}
+
+#[test]
+fn imported_item_factors_build_a_bundle_and_bad_files_name_the_line() {
+    let (dir, data) = dataset();
+    let mut csv = String::from("item,f1,f2,bias\n");
+    for i in 1..=10 {
+        csv.push_str(&format!(
+            "{i},{},{},0.1\n",
+            i as f32 * 0.1,
+            1.0 - i as f32 * 0.05
+        ));
+    }
+    let path = dir.path().join("factors.csv");
+    std::fs::write(&path, &csv).unwrap();
+    let (dim, rows) = read_item_factors(&path, &data.catalog).unwrap();
+    assert_eq!(dim, 2);
+    assert_eq!(rows.iter().filter(|r| r.is_some()).count(), 10);
+    let (bundle, report) = build(
+        &data,
+        BuildInputs {
+            info: CatalogInfo {
+                name: "imported".into(),
+                item_noun: ("book".into(), "books".into()),
+                consume_verb: "read".into(),
+                attribution: String::new(),
+            },
+            encoder: None,
+            imported: Some((dim, rows)),
+            als: als(),
+            bridge_lambda: 1.0,
+        },
+        &|_, _, _| {},
+    )
+    .unwrap();
+    assert_eq!(bundle.mf.dim, 2);
+    assert_eq!(bundle.mf.item_bias[0], 0.1);
+    assert_eq!(report.cold_items, 2, "two catalog items had no factors");
+    assert!(bundle.meta.mf_source.contains("imported"));
+
+    for (body, needle) in [
+        ("item,f1\n999,0.5\n", ":2:"),
+        ("item,f1\n1,abc\n", "not a number"),
+        ("item,f1\n1,0.5\n1,0.5\n", "twice"),
+        ("item,f1\n1,0.5,7\n", "fields"),
+        ("item\n1\n", "at least one factor"),
+    ] {
+        std::fs::write(&path, body).unwrap();
+        let err = read_item_factors(&path, &data.catalog)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{body:?} → {err}");
+    }
+}

@@ -643,6 +643,19 @@ impl Ranker<'_> {
             }
             Signal::Series => e.text = "From a series you liked.".into(),
         }
+        // A second, substantial signal is worth half a sentence: the
+        // visitor's own theme words when the text similarity also counts.
+        if e.signal != Signal::Theme
+            && e.phrase.is_none()
+            && p.text >= 0.35 * best.1.min(4.0)
+            && p.text > 0.75
+        {
+            if let Some(ph) = q.phrase.filter(|s| !s.trim().is_empty()) {
+                e.text
+                    .push_str(&format!(" It also fits \u{201c}{}\u{201d}.", ph.trim()));
+                e.phrase = Some(ph.trim().to_string());
+            }
+        }
         e
     }
 }

@@ -1,9 +1,14 @@
 //! The wasm-bindgen shell: converts between JS values and the core, and
 //! nothing else. Errors become JS exceptions carrying the core's message.
+//!
+//! `Encoder` embeds text; `Kith` is a loaded bundle and `Session` one
+//! visitor's conversation over it (the façade of `crate::session`).
 
 use wasm_bindgen::prelude::*;
 
 use crate::encoder::{Encoder, WeightMode};
+use crate::profile::{Controls, Profile};
+use crate::session::{Engine, Feedback};
 
 /// The sentence encoder, for JS.
 #[wasm_bindgen(js_name = Encoder)]
@@ -58,5 +63,143 @@ impl WasmEncoder {
         self.inner
             .token_ids(text)
             .map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// Converts a Rust value to a plain JS object (maps as objects, not Map).
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A loaded bundle: the recommender for every visitor of a page.
+#[wasm_bindgen(js_name = Kith)]
+pub struct WasmKith {
+    engine: std::rc::Rc<Engine>,
+}
+
+#[wasm_bindgen(js_class = Kith)]
+impl WasmKith {
+    /// Loads a bundle from its bytes; a truncated, corrupt or wrong-version
+    /// file throws an Error saying which.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<WasmKith, JsError> {
+        let engine = Engine::load(bytes).map_err(js_err)?;
+        Ok(WasmKith {
+            engine: std::rc::Rc::new(engine),
+        })
+    }
+
+    /// What the bundle is: name, nouns, attribution, item count, whether
+    /// sentences are understood by meaning, and the opening question.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        let m = self.engine.meta();
+        to_js(&serde_json::json!({
+            "name": m.name,
+            "itemNoun": [m.item_noun.0, m.item_noun.1],
+            "consumeVerb": m.consume_verb,
+            "attribution": m.attribution,
+            "items": self.engine.catalog().len(),
+            "hasEncoder": self.engine.has_encoder(),
+            "encoderProblem": self.engine.encoder_problem(),
+            "openingQuestion": self.engine.opening_question(),
+            "tags": self.engine.bundle().attributes.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// A session for one visitor: a fresh profile, or one exported earlier
+    /// (JSON, migrated if older). A corrupt profile throws; the caller keeps
+    /// it aside and starts fresh.
+    #[wasm_bindgen(js_name = openSession)]
+    pub fn open_session(&self, profile_json: Option<String>) -> Result<Session, JsError> {
+        let profile = match profile_json {
+            Some(json) => self.engine.open_profile(&json).map_err(js_err)?,
+            None => self.engine.new_profile(),
+        };
+        Ok(Session {
+            engine: self.engine.clone(),
+            profile,
+        })
+    }
+}
+
+/// One visitor's conversation: every call updates the profile, which the
+/// page persists with `exportProfile()` after each change.
+#[wasm_bindgen]
+pub struct Session {
+    engine: std::rc::Rc<Engine>,
+    profile: Profile,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// What the visitor says; returns the reply (question, recommendations
+    /// with explanations, what was understood, notes).
+    pub fn say(&mut self, text: &str) -> Result<JsValue, JsError> {
+        let r = self.engine.say(&mut self.profile, text).map_err(js_err)?;
+        to_js(&r)
+    }
+
+    /// Feedback on an item by id: "love", "not_for_me", "more_like_this" or "already_seen".
+    pub fn feedback(&mut self, id: &str, kind: &str) -> Result<JsValue, JsError> {
+        let fb = match kind {
+            "love" => Feedback::Love,
+            "not_for_me" => Feedback::NotForMe,
+            "more_like_this" => Feedback::MoreLikeThis,
+            "already_seen" => Feedback::AlreadySeen,
+            other => return Err(JsError::new(&format!("unknown feedback {other:?}"))),
+        };
+        let r = self
+            .engine
+            .feedback(&mut self.profile, id, fb)
+            .map_err(js_err)?;
+        to_js(&r)
+    }
+
+    /// Recommendations for the profile as it stands (no turn recorded).
+    pub fn recommend(&self) -> Result<JsValue, JsError> {
+        to_js(&self.engine.recommend(&self.profile).map_err(js_err)?)
+    }
+
+    /// The visitor's controls (diversity, avoided topics, context, count).
+    pub fn controls(&self) -> Result<JsValue, JsError> {
+        to_js(&self.profile.controls)
+    }
+
+    /// Replaces the controls (validated) and returns fresh recommendations.
+    #[wasm_bindgen(js_name = setControls)]
+    pub fn set_controls(&mut self, controls: JsValue) -> Result<JsValue, JsError> {
+        let c: Controls = serde_wasm_bindgen::from_value(controls).map_err(js_err)?;
+        to_js(
+            &self
+                .engine
+                .set_controls(&mut self.profile, c)
+                .map_err(js_err)?,
+        )
+    }
+
+    /// The whole profile as JSON (what export downloads and storage keeps).
+    #[wasm_bindgen(js_name = exportProfile)]
+    pub fn export_profile(&self) -> String {
+        self.profile.to_json()
+    }
+
+    /// The profile as a JS object, for a profile view.
+    pub fn profile(&self) -> Result<JsValue, JsError> {
+        to_js(&self.profile)
+    }
+
+    /// Acceptance counts and rate per five turns.
+    pub fn acceptance(&self) -> Result<JsValue, JsError> {
+        to_js(&self.profile.acceptance())
+    }
+
+    /// Forgets everything about the visitor (the page also deletes storage).
+    pub fn reset(&mut self) {
+        self.profile = self.engine.new_profile();
     }
 }

@@ -1,0 +1,85 @@
+// The engine in wasm (headless Chromium) on the demo bundle: the same
+// conversation as the native build, typed errors as JS exceptions, and the
+// profile's export / import round trip.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { REPO, serve, browser } from './harness.mjs';
+
+const DUNE = 'I loved Dune for its world-building and political intrigue';
+
+test('wasm engine', async (t) => {
+  const server = await serve();
+  const b = await browser();
+  t.after(async () => { await b.close(); server.close(); });
+  const page = await b.ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/tests/browser/pages/engine.html`);
+
+  const out = await page.evaluate(async (dune) => {
+    const { Kith, bytes } = await window.kith;
+    const kith = new Kith(bytes);
+    const info = kith.info();
+    const s = kith.openSession();
+    const first = s.say(dune);
+    const more = s.say('more like the second one');
+    const saved = s.exportProfile();
+    const again = kith.openSession(saved).recommend();
+    const catchMsg = (f) => { try { f(); return null; } catch (e) { return `${e.constructor.name}: ${e.message}`; } };
+    return {
+      info,
+      first,
+      more,
+      savedPicks: JSON.parse(saved).picks,
+      sameAfterImport: JSON.stringify(again.recommendations.map((r) => r.id)) === JSON.stringify(s.recommend().recommendations.map((r) => r.id)),
+      errors: {
+        truncated: catchMsg(() => new Kith(bytes.slice(0, bytes.length - 1000))),
+        corruptProfile: catchMsg(() => kith.openSession('{not json')),
+        unknownItem: catchMsg(() => s.feedback('no-such-id', 'love')),
+        badKind: catchMsg(() => s.feedback(first.recommendations[0].id, 'meh')),
+        badControls: catchMsg(() => s.setControls({ ...s.controls(), diversity: 5 })),
+      },
+      three: s.setControls({ ...s.controls(), count: 3 }).recommendations.length,
+      empty: s.say('   '),
+    };
+  }, DUNE);
+
+  await t.test('loads the demo bundle with the encoder', () => {
+    assert.equal(out.info.items, 10000);
+    assert.equal(out.info.hasEncoder, true);
+    assert.equal(out.info.openingQuestion, 'What have you enjoyed reading lately?');
+  });
+
+  await t.test('the Dune turn matches the native engine', () => {
+    assert.deepEqual(out.first.understood.liked, ['Dune (Dune Chronicles #1)']);
+    const titles = out.first.recommendations.map((r) => r.title);
+    assert.ok(titles.some((x) => x.startsWith('Dune Messiah')), titles.join(' | '));
+    for (const r of out.first.recommendations) assert.ok(r.explanation.length > 0);
+    const native = JSON.parse(execFileSync(path.join(REPO, 'target/release/kith'),
+      ['recommend', '--bundle', path.join(REPO, 'models/goodbooks.kith'), '--say', DUNE, '--json']));
+    const wasmIds = out.first.recommendations.map((r) => r.id);
+    const nativeIds = native.recommendations.map((r) => r.id);
+    const shared = wasmIds.filter((id) => nativeIds.includes(id)).length;
+    assert.ok(shared >= 9, `wasm ${wasmIds} vs native ${nativeIds}`);
+    assert.equal(out.first.question, native.question);
+  });
+
+  await t.test('follow-ups and the profile round trip', () => {
+    assert.equal(out.more.understood.follow_up.more_like, 1);
+    assert.ok(out.savedPicks.some((p) => p.strength === 0.8));
+    assert.ok(out.sameAfterImport);
+    assert.equal(out.three, 3);
+    assert.ok(out.empty.question && out.empty.notes.length > 0);
+  });
+
+  await t.test('bad input is a JS Error with the reason, never a crash', () => {
+    assert.match(out.errors.truncated, /^Error: .*checksum|truncated/);
+    assert.match(out.errors.corruptProfile, /unreadable/);
+    assert.match(out.errors.unknownItem, /no item with id "no-such-id"/);
+    assert.match(out.errors.badKind, /unknown feedback "meh"/);
+    assert.match(out.errors.badControls, /diversity/);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -65,3 +65,12 @@ kith_demo_bundle() {
     kith_log "$out is up to date"
   fi
 }
+
+# Puts what the page loads next to it: the wasm package and the demo bundle
+# (generated, git-ignored copies).
+kith_stage_www() {
+  rm -rf www/pkg
+  mkdir -p www/pkg
+  cp pkg/kith.js pkg/kith_bg.wasm www/pkg/
+  cp -f models/goodbooks.kith www/goodbooks.kith
+}

@@ -4,6 +4,8 @@
 //! `Encoder` embeds text; `Kith` is a loaded bundle and `Session` one
 //! visitor's conversation over it (the façade of `crate::session`).
 
+mod store;
+
 use wasm_bindgen::prelude::*;
 
 use crate::encoder::{Encoder, WeightMode};
@@ -111,6 +113,17 @@ impl WasmKith {
         }))
     }
 
+    /// Why a stored profile cannot be used (unreadable, another catalog, a
+    /// newer version), or `undefined` when it can. The page keeps such a
+    /// record aside (`backupProfile`) and tells the visitor before starting fresh.
+    #[wasm_bindgen(js_name = profileProblem)]
+    pub fn profile_problem(&self, profile_json: &str) -> Option<String> {
+        self.engine
+            .open_profile(profile_json)
+            .err()
+            .map(|e| e.to_string())
+    }
+
     /// A session for one visitor: a fresh profile, or one exported earlier
     /// (JSON, migrated if older). A corrupt profile throws; the caller keeps
     /// it aside and starts fresh.
@@ -191,6 +204,38 @@ impl Session {
     /// The profile as a JS object, for a profile view.
     pub fn profile(&self) -> Result<JsValue, JsError> {
         to_js(&self.profile)
+    }
+
+    /// What the profile view shows: picks with titles, tags, creators,
+    /// controls, turns and the acceptance summary.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        let cat = self.engine.catalog();
+        let title = |id: &str| {
+            cat.index_of(id)
+                .and_then(|i| cat.get(i))
+                .map(|x| x.title.clone())
+        };
+        let picks: Vec<serde_json::Value> = self
+            .profile
+            .picks
+            .iter()
+            .filter_map(|p| {
+                title(&p.id)
+                    .map(|t| serde_json::json!({"id": p.id, "title": t, "strength": p.strength}))
+            })
+            .collect();
+        to_js(&serde_json::json!({
+            "picks": picks,
+            "seen": self.profile.seen.len(),
+            "wantedTags": self.profile.wanted_tags,
+            "avoidedTags": self.profile.avoided_tags,
+            "avoidTopics": self.profile.controls.avoid_topics,
+            "wantedCreators": self.profile.wanted_creators,
+            "avoidedCreators": self.profile.avoided_creators,
+            "turns": self.profile.history.len(),
+            "acceptance": self.profile.acceptance(),
+            "controls": self.profile.controls,
+        }))
     }
 
     /// Acceptance counts and rate per five turns.

@@ -1,0 +1,133 @@
+// The demo page end to end in headless Chromium: the onboarding
+// conversation, persistence across a reload, recovery from a corrupt
+// profile, delete, HTML staying inert, and no request leaving the origin.
+// Needs www/ staged (scripts/test does: pkg/ and models/goodbooks.kith copied in).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { REPO, serve, browser } from './harness.mjs';
+
+const DUNE = 'I loved Dune for its world-building and political intrigue';
+
+async function ready(page) {
+  await page.waitForSelector('body[data-ready=true]', { timeout: 120000 });
+}
+
+async function send(page, text) {
+  const before = await page.locator('.recs').count();
+  await page.fill('#say', text);
+  await page.press('#say', 'Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, before, { timeout: 30000 });
+}
+
+// IndexedDB from the page, as the page's own origin sees it. (Functions run
+// through the DevTools protocol: the page's CSP forbids eval, rightly.)
+function idb(page, op, store, key, value) {
+  return page.evaluate(([op, store, key, value]) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kith');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
+      const s = tx.objectStore(store);
+      const r = op === 'put' ? s.put(value, key) : op === 'get' ? s.get(key) : s.count();
+      let result;
+      r.onsuccess = () => { result = r.result; };
+      tx.oncomplete = () => { db.close(); resolve(result); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  }), [op, store, key, value]);
+}
+
+test('demo page', async (t) => {
+  const server = await serve();
+  const b = await browser();
+  const requests = [];
+  b.ctx.on('request', (r) => requests.push(r.url()));
+  t.after(async () => { await b.close(); server.close(); });
+  const page = await b.ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => d.accept());
+  const url = `${server.url}/www/index.html`;
+
+  await t.test('onboarding: answer, recommendations with explanations, feedback refines', async () => {
+    await page.goto(url);
+    await ready(page);
+    assert.match(await page.locator('.msg.kith').first().textContent(), /What have you enjoyed reading lately\?/);
+    await send(page, DUNE);
+    const titles = await page.$$eval('.recs:last-of-type .card .title', (n) => n.map((x) => x.textContent));
+    assert.equal(titles.length, 10);
+    assert.ok(titles.some((x) => x.startsWith('Dune Messiah')), titles.join(' | '));
+    const whys = await page.$$eval('.recs:last-of-type .card .why', (n) => n.map((x) => x.textContent));
+    assert.ok(whys.every((w) => w.length > 10));
+    assert.match(await page.locator('.heard').last().textContent(), /you liked Dune/);
+    // "Why this?" opens the signal breakdown.
+    await page.locator('.card [data-why]').first().click();
+    assert.ok(await page.locator('.why-panel .part').count() >= 2);
+    // "More like this" on the second card: a new list, the pick in the profile.
+    const second = titles[1];
+    const lists = await page.locator('.recs').count();
+    await page.locator('.card').nth(1).locator('button[data-kind=more_like_this]').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, lists);
+    assert.match(await page.locator('#profile').textContent(), new RegExp(second.replace(/[()#]/g, '.')));
+  });
+
+  await t.test('a reload continues where the conversation was', async () => {
+    await page.reload();
+    await ready(page);
+    const said = await page.$$eval('.msg.you', (n) => n.map((x) => x.textContent));
+    assert.ok(said.includes(DUNE), said.join(' | '));
+    assert.ok(await page.locator('.card').count() >= 10, 'recommendations are back');
+    assert.match(await page.locator('#profile').textContent(), /Dune \(Dune Chronicles #1\)/);
+  });
+
+  await t.test('a corrupt profile is kept aside, the visitor told, a fresh one started', async () => {
+    await idb(page, 'put', 'profiles', 'goodbooks-10k', '{"version": 2, "picks": "this is not a list"');
+    await page.reload();
+    await ready(page);
+    assert.equal(await page.locator('#banner').isVisible(), true);
+    assert.match(await page.locator('#banner').textContent(), /could not be read .*kept aside/);
+    assert.equal(await idb(page, 'count', 'backups'), 1);
+    assert.equal(await page.locator('.msg.you').count(), 0);
+  });
+
+  await t.test('delete removes everything Kith stored', async () => {
+    await send(page, 'something by Terry Pratchett');
+    assert.equal(await idb(page, 'count', 'profiles'), 1);
+    await page.click('#delete');
+    await page.waitForFunction(() => document.querySelectorAll('.msg.you').length === 0);
+    await page.waitForTimeout(200);
+    assert.equal(await idb(page, 'count', 'backups'), 0);
+    const stored = await idb(page, 'get', 'profiles', 'goodbooks-10k');
+    assert.ok(stored === undefined || !JSON.parse(stored).picks.length, 'no picks remain');
+  });
+
+  await t.test('HTML in visitor text and in item titles stays text', async () => {
+    // A bundle whose catalog has an HTML title, built without the encoder.
+    const dir = fs.mkdtempSync(path.join(REPO, 'target', 'xss-'));
+    fs.writeFileSync(path.join(dir, 'items.csv'), 'id,title,creator,tags\n1,"<img src=x onerror=window.pwned=1>",Mallory,horror\n2,Dracula,Bram Stoker,horror\n3,Emma,Jane Austen,romance\n');
+    fs.writeFileSync(path.join(dir, 'interactions.csv'), 'user,item\nu1,1\nu1,2\nu2,1\nu2,3\nu3,2\nu3,3\n');
+    const out = path.join(REPO, 'www', 'xss-test.kith');
+    execFileSync(path.join(REPO, 'target/release/kith'), ['build', '--format', 'csv', '--data', dir, '--no-encoder', '--noun', 'book,books', '--verb', 'read', '--name', 'xss', '--out', out], { stdio: 'ignore' });
+    t.after(() => { fs.rmSync(out, { force: true }); fs.rmSync(dir, { recursive: true, force: true }); });
+    const p2 = await b.ctx.newPage();
+    p2.on('pageerror', (e) => errors.push(String(e)));
+    await p2.goto(`${url}?bundle=xss-test.kith`);
+    await ready(p2);
+    await send(p2, '<img src=x onerror=window.pwned=2> horror');
+    const titles = await p2.$$eval('.card .title', (n) => n.map((x) => x.textContent));
+    assert.ok(titles.includes('<img src=x onerror=window.pwned=1>'), titles.join(' | '));
+    assert.equal(await p2.locator('#log img').count(), 0);
+    assert.equal(await p2.evaluate(() => window.pwned), undefined);
+    await p2.close();
+  });
+
+  await t.test('no request leaves the page origin, and no page errors', () => {
+    const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
+  });
+});

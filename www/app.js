@@ -1,0 +1,248 @@
+// The demo page: DOM, events and messages to the worker, nothing else.
+// Every piece of catalog or visitor text is set with textContent, never HTML.
+
+const $ = (id) => document.getElementById(id);
+const worker = new Worker(new URL('./kith-worker.js', import.meta.url), { type: 'module' });
+let nextId = 1;
+const pending = new Map();
+let info = null;
+
+worker.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'progress') return progress(m.loaded, m.total);
+  const p = pending.get(m.id);
+  if (!p) return;
+  pending.delete(m.id);
+  m.ok ? p.resolve(m.value) : p.reject(new Error(m.error));
+};
+
+function call(op, args) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+function el(tag, cls, text) {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+function progress(loaded, total) {
+  const mb = (x) => (x / 1e6).toFixed(1);
+  $('loading-text').textContent = total
+    ? `Downloading Kith's model… ${mb(loaded)} of ${mb(total)} MB`
+    : `Downloading Kith's model… ${mb(loaded)} MB`;
+  if (total) $('bar-fill').style.width = `${Math.min(100, (100 * loaded) / total)}%`;
+}
+
+function scrollDown() { window.scrollTo({ top: document.body.scrollHeight, behavior: 'smooth' }); }
+
+function say(text) { const li = el('li', 'msg you', text); $('log').append(li); return li; }
+
+function kithSays(text) {
+  const li = el('li', 'msg kith');
+  li.append(el('p', 'text', text));
+  $('log').append(li);
+  return li;
+}
+
+function heard(u) {
+  if (!u) return '';
+  const bits = [];
+  if (u.liked.length) bits.push(`you liked ${u.liked.join(', ')}`);
+  if (u.disliked.length) bits.push(`not ${u.disliked.join(', ')}`);
+  if (u.wanted_creators.length) bits.push(`more by ${u.wanted_creators.join(', ')}`);
+  if (u.wanted_tags.length) bits.push(`into ${u.wanted_tags.map((t) => t.replace(/-/g, ' ')).join(', ')}`);
+  if (u.avoided_tags.length) bits.push(`avoiding ${u.avoided_tags.map((t) => t.replace(/-/g, ' ')).join(', ')}`);
+  if (u.avoided_creators.length) bits.push(`nothing by ${u.avoided_creators.join(', ')}`);
+  if (u.avoided_themes.length) bits.push(`steering away from “${u.avoided_themes.join(', ')}”`);
+  return bits.length ? `Got it: ${bits.join('; ')}.` : '';
+}
+
+const PART_NAMES = { mf: 'readers like you', text: 'your description', popularity: 'popularity', tags: 'topics you asked for',
+  creator: 'author you asked for', graph: 'series / author you liked', avoid: 'things you avoid', adjust: 'freshness & follow-ups' };
+
+function whyPanel(rec) {
+  const box = el('div');
+  box.append(el('p', null, rec.explanation));
+  const max = Math.max(0.01, ...Object.values(rec.parts).map(Math.abs));
+  for (const [k, v] of Object.entries(rec.parts)) {
+    if (Math.abs(v) < 0.01) continue;
+    const row = el('div', 'part');
+    row.append(el('span', null, PART_NAMES[k] || k));
+    const meter = el('div', v < 0 ? 'meter neg' : 'meter');
+    meter.style.width = `${(100 * Math.abs(v)) / max}%`;
+    row.append(meter, el('span', null, v.toFixed(2)));
+    box.append(row);
+  }
+  return box;
+}
+
+function cards(reply) {
+  const list = el('ol', 'recs');
+  reply.recommendations.forEach((rec, i) => {
+    const li = document.getElementById('card').content.firstElementChild.cloneNode(true);
+    li.dataset.id = rec.id;
+    li.querySelector('.rank').textContent = `${i + 1}.`;
+    li.querySelector('.title').textContent = rec.title;
+    li.querySelector('.by').textContent = [rec.creators.join(', '), rec.year].filter(Boolean).join(' · ');
+    li.querySelector('.why').textContent = rec.explanation;
+    const tags = li.querySelector('.tags');
+    for (const t of rec.tags.slice(0, 4)) tags.append(el('li', null, t.replace(/-/g, ' ')));
+    for (const b of li.querySelectorAll('button[data-kind]')) {
+      b.addEventListener('click', () => {
+        li.classList.add('done');
+        const label = { love: 'Love it', not_for_me: 'Not for me', more_like_this: 'More like this' }[b.dataset.kind];
+        turn(`${label}: ${rec.title}`, () => call('feedback', { id: rec.id, kind: b.dataset.kind }));
+        document.dispatchEvent(new CustomEvent('kith-feedback', { detail: { id: rec.id, kind: b.dataset.kind } }));
+      });
+    }
+    const panel = li.querySelector('.why-panel');
+    li.querySelector('[data-why]').addEventListener('click', () => {
+      if (panel.hidden) panel.replaceChildren(whyPanel(rec));
+      panel.hidden = !panel.hidden;
+    });
+    list.append(li);
+  });
+  return list;
+}
+
+function render(reply) {
+  const text = reply.recommendations.length
+    ? (reply.turn === 0 ? 'Here are some ideas:' : 'Here is what I would pick now:')
+    : 'I have nothing left to suggest with these settings.';
+  const li = kithSays(text);
+  const h = heard(reply.understood);
+  if (h) li.insertBefore(el('p', 'heard', h), li.firstChild);
+  for (const n of reply.notes) li.append(el('p', 'note', n));
+  li.append(cards(reply));
+  if (reply.question) {
+    const q = kithSays(reply.question);
+    const replies = el('div', 'replies');
+    const quick = reply.question_about && reply.question_about.kind === 'items'
+      ? ['The first', 'The second', 'The third', 'None of them']
+      : ['Yes', 'No'];
+    for (const r of quick) {
+      const b = el('button', null, r);
+      b.type = 'button';
+      b.addEventListener('click', () => { replies.remove(); turn(r, () => call('say', { text: r })); });
+      replies.append(b);
+    }
+    q.append(replies);
+  }
+  scrollDown();
+}
+
+function renderSummary(s) {
+  const box = $('profile');
+  box.replaceChildren();
+  const liked = s.picks.filter((p) => p.strength > 0);
+  const disliked = s.picks.filter((p) => p.strength < 0);
+  const list = (title, items) => {
+    box.append(el('p', 'muted', title));
+    const ul = el('ul');
+    for (const p of items) ul.append(el('li', null, p.title));
+    box.append(ul);
+  };
+  if (liked.length) list('Liked', liked);
+  if (disliked.length) list('Not for you', disliked);
+  const a = s.acceptance;
+  box.append(el('p', 'muted', a.shown
+    ? `${a.accepted} of ${a.shown} suggestions accepted (${((100 * a.accepted) / a.shown).toFixed(0)}%), ${a.rejected} turned down; per 5 turns: ${a.rate_by_turns.map((r) => `${(100 * r).toFixed(0)}%`).join(' → ')}.`
+    : 'Nothing yet: tell Kith what you enjoy.'));
+  $('diversity').value = s.controls.diversity;
+  $('diversity-v').textContent = Number(s.controls.diversity).toFixed(2);
+  const chips = $('avoid-list');
+  chips.replaceChildren();
+  for (const t of s.controls.avoid_topics) {
+    const li = el('li', null, t.replace(/-/g, ' '));
+    const x = el('button', null, '×');
+    x.type = 'button';
+    x.setAttribute('aria-label', `stop avoiding ${t}`);
+    x.addEventListener('click', () => setControls({ ...s.controls, avoid_topics: s.controls.avoid_topics.filter((y) => y !== t) }));
+    li.append(x);
+    chips.append(li);
+  }
+  window.kithSummary = s;
+}
+
+let busy = Promise.resolve();
+function turn(label, action) {
+  if (label) say(label);
+  busy = busy.then(async () => {
+    try {
+      const { reply, summary } = await action();
+      renderSummary(summary);
+      if (reply) render(reply);
+      document.dispatchEvent(new CustomEvent('kith-shown', { detail: { ids: reply ? reply.recommendations.map((r) => r.id) : [] } }));
+    } catch (err) {
+      kithSays(`Sorry, that went wrong: ${err.message}`);
+    }
+  });
+  return busy;
+}
+
+function setControls(controls) { return turn(null, () => call('controls', { controls })); }
+
+$('ask').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = $('say').value;
+  $('say').value = '';
+  turn(text.trim() ? text : '…', () => call('say', { text }));
+});
+$('diversity').addEventListener('change', () => {
+  const s = window.kithSummary;
+  setControls({ ...s.controls, diversity: Number($('diversity').value) });
+});
+$('avoid-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const t = $('avoid').value.trim().toLowerCase().replace(/\s+/g, '-');
+  $('avoid').value = '';
+  const s = window.kithSummary;
+  if (t && !s.controls.avoid_topics.includes(t)) setControls({ ...s.controls, avoid_topics: [...s.controls.avoid_topics, t] });
+});
+$('export').addEventListener('click', async () => {
+  const json = await call('exportProfile');
+  const a = el('a');
+  a.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  a.download = 'kith-profile.json';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+$('delete').addEventListener('click', async () => {
+  if (!confirm('Delete everything Kith stored in this browser?')) return;
+  await turn(null, () => call('deleteEverything'));
+  $('log').replaceChildren();
+  kithSays(info.openingQuestion);
+});
+
+(async () => {
+  try {
+    // ?bundle=other.kith loads another bundle from this folder (same origin only).
+    const asked = new URLSearchParams(location.search).get('bundle');
+    const bundle = asked && /^[\w.-]+\.kith$/.test(asked) ? asked : 'goodbooks.kith';
+    const start = await call('init', { bundle });
+    info = start.info;
+    $('attribution').textContent = `Catalog: ${info.attribution}.`;
+    for (const t of info.tags) { const o = el('option'); o.value = t.replace(/-/g, ' '); $('tags').append(o); }
+    $('loading').hidden = true;
+    $('app').hidden = false;
+    if (start.recovered) {
+      $('banner').textContent = `Your saved profile could not be read (${start.recovered}). It was kept aside in this browser and a fresh one started.`;
+      $('banner').hidden = false;
+    }
+    if (!info.hasEncoder) kithSays(`(Understanding by meaning is off: ${info.encoderProblem}. Titles, authors and topics still work.)`);
+    kithSays(info.openingQuestion);
+    for (const t of start.history) say(t.said);
+    renderSummary(start.summary);
+    if (start.reply) render(start.reply);
+    $('say').focus();
+    document.body.dataset.ready = 'true';
+  } catch (err) {
+    $('loading-text').textContent = `Kith could not start: ${err.message}`;
+  }
+})();

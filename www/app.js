@@ -220,6 +220,11 @@ $('delete').addEventListener('click', async () => {
   kithSays(info.openingQuestion);
 });
 
+// Offline: the service worker precaches everything the page loads.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('sw.js').catch((err) => console.warn('offline mode unavailable:', err.message));
+}
+
 (async () => {
   try {
     // ?bundle=other.kith loads another bundle from this folder (same origin only).

@@ -125,6 +125,33 @@ test('demo page', async (t) => {
     await p2.close();
   });
 
+  await t.test('after one visit the demo works offline', async () => {
+    const p3 = await b.ctx.newPage();
+    p3.on('pageerror', (e) => errors.push(String(e)));
+    await p3.goto(url);
+    await ready(p3);
+    // The service worker has precached everything and controls the page.
+    await p3.evaluate(() => navigator.serviceWorker.ready);
+    await p3.waitForFunction(async () => {
+      const keys = await caches.keys();
+      const k = keys.find((x) => x.startsWith('kith-'));
+      if (!k) return false;
+      const c = await caches.open(k);
+      return (await c.keys()).length >= 10 && navigator.serviceWorker.controller !== null;
+    }, null, { timeout: 120000 });
+    await b.ctx.setOffline(true);
+    try {
+      await p3.reload();
+      await ready(p3);
+      await send(p3, 'I loved Dune');
+      const titles = await p3.$$eval('.recs:last-of-type .card .title', (n) => n.map((x) => x.textContent));
+      assert.ok(titles.length >= 5, 'recommendations offline');
+    } finally {
+      await b.ctx.setOffline(false);
+      await p3.close();
+    }
+  });
+
   await t.test('no request leaves the page origin, and no page errors', () => {
     const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:') && !u.startsWith('data:'));
     assert.deepEqual(foreign, []);

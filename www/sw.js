@@ -1,0 +1,32 @@
+// Kith's service worker: precaches the page, the wasm, the scripts and the
+// bundle under a versioned cache, so after one visit the demo works with the
+// network off. A new version (sw-version.js, written when www/ is staged
+// from a hash of every precached file) installs its own cache and deletes
+// the old ones.
+importScripts('./sw-version.js');
+const CACHE = `kith-${self.KITH_VERSION}`;
+const FILES = ['./index.html', './style.css', './app.js', './kith-worker.js', './manifest.webmanifest',
+  './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm', './goodbooks.kith'];
+
+self.addEventListener('install', (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (e) => {
+  e.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith('kith-') && k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+// Cache first for the precached files (they change only with VERSION);
+// everything else goes to the network.
+self.addEventListener('fetch', (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== 'GET' || url.origin !== location.origin) return;
+  e.respondWith(caches.open(CACHE).then(async (c) => {
+    // The folder URL is the page itself.
+    const key = url.pathname.endsWith('/') ? new URL('./index.html', location.href).href : e.request;
+    const hit = await c.match(key, { ignoreSearch: true });
+    return hit || fetch(e.request);
+  }));
+});

@@ -7,7 +7,46 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::embeddings::QuantizedEmbeddings;
 use crate::mf::linalg::Symmetric;
+use crate::mf::MfModel;
+
+/// How far an item's factors are trusted when fitting the bridge: the more
+/// interactions trained them, the better they are known (0.2..1).
+pub fn item_weight(interactions: u32) -> f32 {
+    ((interactions as f32 + 1.0).ln() / 3.0).clamp(0.2, 1.0)
+}
+
+/// Fits the bridge on the items `use_item` accepts (and that have an
+/// embedding), each weighted by [`item_weight`]; `None` when there is none.
+pub fn fit_items(
+    embeddings: &QuantizedEmbeddings,
+    mf: &MfModel,
+    interactions: &[u32],
+    use_item: &dyn Fn(usize) -> bool,
+    lambda: f32,
+) -> Result<Option<Bridge>, BridgeError> {
+    let n = mf.n_items().min(embeddings.len()).min(interactions.len());
+    let rows: Vec<(Vec<f32>, usize)> = (0..n)
+        .filter(|&i| use_item(i))
+        .filter_map(|i| embeddings.row(i).map(|r| (r, i)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let fit: Vec<(&[f32], &[f32], f32, f32)> = rows
+        .iter()
+        .map(|(e, i)| {
+            (
+                e.as_slice(),
+                mf.item(*i as u32),
+                mf.item_bias[*i],
+                item_weight(interactions[*i]),
+            )
+        })
+        .collect();
+    Bridge::fit(embeddings.dim(), mf.dim, lambda, &fit).map(Some)
+}
 
 /// Why a bridge could not be fitted or used.
 #[derive(Debug, thiserror::Error, PartialEq)]

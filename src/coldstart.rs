@@ -12,7 +12,7 @@
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use crate::bridge::{Bridge, BridgeError};
+use crate::bridge::{fit_items, BridgeError};
 use crate::embeddings::QuantizedEmbeddings;
 use crate::interactions::{rng, SparseMatrix};
 use crate::metrics::user_accuracy;
@@ -140,18 +140,9 @@ fn fill_cold(
     lambda: f32,
 ) -> Result<(), ColdStartError> {
     let counts = train.column_counts();
-    let rows: Vec<(Vec<f32>, usize)> = (0..cold.len())
-        .filter(|&i| !cold[i] && counts[i] > 0)
-        .filter_map(|i| emb.row(i).map(|r| (r, i)))
-        .collect();
-    let fit: Vec<(&[f32], &[f32], f32, f32)> = rows
-        .iter()
-        .map(|(e, i)| {
-            let w = ((counts[*i] as f32 + 1.0).ln() / 3.0).clamp(0.2, 1.0);
-            (e.as_slice(), mf.item(*i as u32), mf.item_bias[*i], w)
-        })
-        .collect();
-    let bridge = Bridge::fit(emb.dim(), mf.dim, lambda, &fit)?;
+    let Some(bridge) = fit_items(emb, mf, &counts, &|i| !cold[i] && counts[i] > 0, lambda)? else {
+        return Ok(());
+    };
     for (i, _) in cold.iter().enumerate().filter(|(_, c)| **c) {
         {
             if let Some(e) = emb.row(i) {

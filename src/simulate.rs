@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bridge::Bridge;
+use crate::bridge::fit_items;
 use crate::bundle::Bundle;
 use crate::catalog::ItemIdx;
 use crate::dialogue::QuestionStrategy;
@@ -227,27 +227,13 @@ pub fn simulate(
     mf.user_bias.clear();
     mf.user_factors.clear();
     let counts = train.column_counts();
-    let rows: Vec<(Vec<f32>, usize)> = (0..bundle.catalog.len().min(bundle.item_embeddings.len()))
-        .filter(|&i| counts[i] > 0)
-        .filter_map(|i| bundle.item_embeddings.row(i).map(|r| (r, i)))
-        .collect();
-    let fit: Vec<(&[f32], &[f32], f32, f32)> = rows
-        .iter()
-        .map(|(e, i)| {
-            let w = ((counts[*i] as f32 + 1.0).ln() / 3.0).clamp(0.2, 1.0);
-            (e.as_slice(), mf.item(*i as u32), mf.item_bias[*i], w)
-        })
-        .collect();
-    let bridge = if fit.is_empty() {
-        None
-    } else {
-        Some(Bridge::fit(
-            bundle.item_embeddings.dim(),
-            mf.dim,
-            settings.bridge_lambda,
-            &fit,
-        )?)
-    };
+    let bridge = fit_items(
+        &bundle.item_embeddings,
+        &mf,
+        &counts,
+        &|i| counts[i] > 0,
+        settings.bridge_lambda,
+    )?;
     let mut b = bundle.clone();
     b.mf = mf.clone();
     b.bridge = bridge;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::loaders::{open_path, Dataset, LoadError};
 use super::tags::aliases;
-use crate::bridge::{Bridge, BridgeError};
+use crate::bridge::{fit_items, BridgeError};
 use crate::bundle::{AttributeStats, Bundle, BundleMeta};
 use crate::catalog::{Catalog, Item};
 use crate::embeddings::{EmbeddingsError, QuantizedEmbeddings};
@@ -275,38 +275,21 @@ pub fn build(
                 .collect();
             let tag_vecs = embed_all(encoder, &tag_texts, &|d, t| progress("embed tags", d, t))?;
             let dim = encoder.dim();
-            // Fit on items whose factors are known, trusting well-rated ones more.
-            let rows: Vec<(&[f32], &[f32], f32, f32)> = (0..catalog.len())
-                .filter(|&i| known[i])
-                .map(|i| {
-                    let w = ((counts.get(i).copied().unwrap_or(0) as f32 + 1.0).ln() / 3.0)
-                        .clamp(0.2, 1.0);
-                    (
-                        item_vecs[i].as_slice(),
-                        mf.item(i as u32),
-                        mf.item_bias[i],
-                        w,
-                    )
-                })
-                .collect();
-            report.bridge_items = rows.len();
-            let bridge = if rows.is_empty() {
-                None
-            } else {
-                Some(Bridge::fit(dim, mf.dim, inputs.bridge_lambda, &rows)?)
-            };
+            // Fit on the shipped (quantized) embeddings of items whose
+            // factors are known, trusting well-rated ones more.
+            let items = QuantizedEmbeddings::from_rows(dim, &item_vecs)?;
+            let bridge = fit_items(&items, &mf, &counts, &|i| known[i], inputs.bridge_lambda)?;
+            report.bridge_items = known.iter().filter(|k| **k).count();
             if let Some(b) = &bridge {
-                for i in 0..catalog.len() {
-                    if !known[i] {
-                        let (f, bias) = b.predict(&item_vecs[i])?;
-                        mf.item_factors[i * mf.dim..(i + 1) * mf.dim].copy_from_slice(&f);
-                        mf.item_bias[i] = bias;
-                        report.cold_items += 1;
-                    }
+                for i in (0..catalog.len()).filter(|&i| !known[i]) {
+                    let (f, bias) = b.predict(&item_vecs[i])?;
+                    mf.item_factors[i * mf.dim..(i + 1) * mf.dim].copy_from_slice(&f);
+                    mf.item_bias[i] = bias;
+                    report.cold_items += 1;
                 }
             }
             (
-                QuantizedEmbeddings::from_rows(dim, &item_vecs)?,
+                items,
                 QuantizedEmbeddings::from_rows(dim, &tag_vecs)?,
                 bridge,
                 Some(bytes),

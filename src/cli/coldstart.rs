@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::FormatArg;
-use crate::build::{load, LoadOptions};
-use crate::bundle::Bundle;
 use crate::coldstart::evaluate;
-use crate::eval::{tuned, TunedFor};
+use crate::eval::tuned;
 
 /// Arguments of `kith coldstart`.
 #[derive(Debug, Args)]
@@ -38,26 +36,8 @@ pub struct ColdStartArgs {
 }
 
 pub fn run(a: ColdStartArgs) -> Result<()> {
-    let data = load(a.format.into(), &a.data, LoadOptions::default())
-        .with_context(|| a.data.display().to_string())?;
-    let bytes = std::fs::read(&a.bundle).with_context(|| a.bundle.display().to_string())?;
-    let bundle = Bundle::from_bytes(&bytes).with_context(|| a.bundle.display().to_string())?;
-    let same = bundle.catalog.len() == data.catalog.len()
-        && bundle
-            .catalog
-            .items()
-            .iter()
-            .zip(data.catalog.items())
-            .all(|(x, y)| x.id == y.id);
-    anyhow::ensure!(
-        same,
-        "the bundle's catalog is not the one in {}",
-        a.data.display()
-    );
-    let tuned_for = match a.format {
-        FormatArg::Goodbooks => TunedFor::Goodbooks,
-        _ => TunedFor::Ml100k,
-    };
+    let (data, bundle) = super::load_with_bundle(a.format, &a.data, &a.bundle)?;
+    let tuned_for = super::tuned_for(a.format);
     let (_, als) = tuned(tuned_for, a.seed);
     let r = evaluate(
         &data.interactions.to_matrix(),

@@ -74,6 +74,46 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// The catalog whose tuned hyper-parameters a format uses.
+fn tuned_for(f: FormatArg) -> crate::eval::TunedFor {
+    match f {
+        FormatArg::Goodbooks => crate::eval::TunedFor::Goodbooks,
+        _ => crate::eval::TunedFor::Ml100k,
+    }
+}
+
+/// Loads a data set and a bundle built from it, refusing a bundle whose
+/// catalog is another one (its item order must match the data's).
+fn load_with_bundle(
+    format: FormatArg,
+    data: &std::path::Path,
+    bundle: &std::path::Path,
+) -> anyhow::Result<(crate::build::Dataset, crate::bundle::Bundle)> {
+    use anyhow::Context;
+    let d = crate::build::load(format.into(), data, crate::build::LoadOptions::default())
+        .with_context(|| data.display().to_string())?;
+    let bytes = std::fs::read(bundle).with_context(|| {
+        format!(
+            "{} (build it with `kith build` from the same data)",
+            bundle.display()
+        )
+    })?;
+    let b =
+        crate::bundle::Bundle::from_bytes(&bytes).with_context(|| bundle.display().to_string())?;
+    let same = b.catalog.len() == d.catalog.len()
+        && b.catalog
+            .items()
+            .iter()
+            .zip(d.catalog.items())
+            .all(|(x, y)| x.id == y.id);
+    anyhow::ensure!(
+        same,
+        "the bundle's catalog is not the one in {}",
+        data.display()
+    );
+    Ok((d, b))
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();

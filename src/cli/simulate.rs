@@ -8,10 +8,8 @@ use clap::Args;
 
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::build::{load, LoadOptions};
-use crate::bundle::Bundle;
 use crate::encoder::Encoder;
-use crate::eval::{tuned, TunedFor};
+use crate::eval::tuned;
 use crate::simulate::{simulate, SimulationReport, SimulationSettings};
 
 /// Arguments of `kith simulate`.
@@ -51,27 +49,7 @@ pub struct SimulateArgs {
 }
 
 pub fn run(a: SimulateArgs) -> Result<()> {
-    let data = load(a.format.into(), &a.data, LoadOptions::default())
-        .with_context(|| a.data.display().to_string())?;
-    let bytes = std::fs::read(&a.bundle).with_context(|| {
-        format!(
-            "{} (build it with `kith build` from the same data)",
-            a.bundle.display()
-        )
-    })?;
-    let mut bundle = Bundle::from_bytes(&bytes).with_context(|| a.bundle.display().to_string())?;
-    let same = bundle.catalog.len() == data.catalog.len()
-        && bundle
-            .catalog
-            .items()
-            .iter()
-            .zip(data.catalog.items())
-            .all(|(x, y)| x.id == y.id);
-    anyhow::ensure!(
-        same,
-        "the bundle's catalog is not the one in {}",
-        a.data.display()
-    );
+    let (data, mut bundle) = super::load_with_bundle(a.format, &a.data, &a.bundle)?;
     let encoder = match bundle.encoder.take() {
         Some(gguf) => Some(Encoder::from_gguf_bytes(&gguf)?),
         None => {
@@ -79,10 +57,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             None
         }
     };
-    let tuned_for = match a.format {
-        FormatArg::Goodbooks => TunedFor::Goodbooks,
-        _ => TunedFor::Ml100k,
-    };
+    let tuned_for = super::tuned_for(a.format);
     let (_, als) = tuned(tuned_for, a.seed);
     let settings = SimulationSettings {
         users: a.users,

@@ -142,7 +142,12 @@ impl Bridge {
 
     /// Checks a stored bridge's shape.
     pub fn validate(&self) -> Result<(), BridgeError> {
-        if self.weights.len() != (self.text_dim + 1) * (self.mf_dim + 1) {
+        let expected = self
+            .text_dim
+            .checked_add(1)
+            .zip(self.mf_dim.checked_add(1))
+            .and_then(|(a, b)| a.checked_mul(b));
+        if expected != Some(self.weights.len()) {
             return Err(BridgeError::Shape(format!(
                 "{} weights for a {}→{} bridge",
                 self.weights.len(),

@@ -336,8 +336,10 @@ fn read_bridge(bytes: &[u8]) -> Result<Bridge, BundleError> {
     let text_dim = r.u32()? as usize;
     let mf_dim = r.u32()? as usize;
     let lambda = r.f32()?;
-    let n = (text_dim + 1)
-        .checked_mul(mf_dim + 1)
+    let n = text_dim
+        .checked_add(1)
+        .zip(mf_dim.checked_add(1))
+        .and_then(|(a, b)| a.checked_mul(b))
         .ok_or_else(|| invalid("bridge", "size overflow"))?;
     let weights = r.f32s(n)?;
     r.finish()?;

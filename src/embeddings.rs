@@ -83,7 +83,7 @@ impl QuantizedEmbeddings {
         values: Vec<i8>,
         scales: Vec<f32>,
     ) -> Result<Self, EmbeddingsError> {
-        if values.len() != scales.len() * dim {
+        if scales.len().checked_mul(dim) != Some(values.len()) {
             return Err(EmbeddingsError::Shape {
                 values: values.len(),
                 rows: scales.len(),

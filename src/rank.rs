@@ -413,7 +413,7 @@ impl Ranker<'_> {
         }
 
         let eligible = keep.iter().filter(|&&k| k).count();
-        let pool = top_k(&scores, (q.k * 20).max(200).min(eligible), &[]);
+        let pool = top_k(&scores, q.k.saturating_mul(20).max(200).min(eligible), &[]);
         let pool: Vec<(ItemIdx, f32)> = pool.into_iter().filter(|(_, s)| s.is_finite()).collect();
         // Candidate distribution for questions: softmax over the top 100.
         let top: Vec<(ItemIdx, f32)> = pool.iter().take(100).copied().collect();

@@ -1,26 +1,16 @@
 //! `kith coldstart`: item cold start measured by holding items out of training.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use clap::Args;
 
-use super::FormatArg;
 use crate::coldstart::evaluate;
 use crate::eval::tuned;
 
 /// Arguments of `kith coldstart`.
 #[derive(Debug, Args)]
 pub struct ColdStartArgs {
-    /// Format of --data.
-    #[arg(long, value_enum)]
-    format: FormatArg,
-    /// Data-set folder (the same data the bundle was built from).
-    #[arg(long)]
-    data: PathBuf,
-    /// Bundle built from --data with the encoder (its item embeddings are used).
-    #[arg(long)]
-    bundle: PathBuf,
+    #[command(flatten)]
+    input: super::DataWithBundle,
     /// Bridge ridge penalties tried on the validation split.
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,1,3,10,30")]
     lambdas: Vec<f32>,
@@ -36,8 +26,8 @@ pub struct ColdStartArgs {
 }
 
 pub fn run(a: ColdStartArgs) -> Result<()> {
-    let (data, bundle) = super::load_with_bundle(a.format, &a.data, &a.bundle)?;
-    let tuned_for = super::tuned_for(a.format);
+    let (data, bundle) = a.input.load()?;
+    let tuned_for = super::tuned_for(a.input.format);
     let (_, als) = tuned(tuned_for, a.seed);
     let r = evaluate(
         &data.interactions.to_matrix(),

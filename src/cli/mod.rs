@@ -82,36 +82,54 @@ fn tuned_for(f: FormatArg) -> crate::eval::TunedFor {
     }
 }
 
-/// Loads a data set and a bundle built from it, refusing a bundle whose
-/// catalog is another one (its item order must match the data's).
-fn load_with_bundle(
+/// A data set and a bundle built from it: what `simulate` and `coldstart`
+/// read (item embeddings come from the bundle, interactions from the data).
+#[derive(Debug, clap::Args)]
+pub struct DataWithBundle {
+    /// Format of --data.
+    #[arg(long, value_enum)]
     format: FormatArg,
-    data: &std::path::Path,
-    bundle: &std::path::Path,
-) -> anyhow::Result<(crate::build::Dataset, crate::bundle::Bundle)> {
-    use anyhow::Context;
-    let d = crate::build::load(format.into(), data, crate::build::LoadOptions::default())
-        .with_context(|| data.display().to_string())?;
-    let bytes = std::fs::read(bundle).with_context(|| {
-        format!(
-            "{} (build it with `kith build` from the same data)",
-            bundle.display()
+    /// Data-set folder (the same data the bundle was built from).
+    #[arg(long)]
+    data: std::path::PathBuf,
+    /// Bundle built from --data with the encoder.
+    #[arg(long)]
+    bundle: std::path::PathBuf,
+}
+
+impl DataWithBundle {
+    /// Loads both, refusing a bundle whose catalog is another one (its item
+    /// order must match the data's).
+    fn load(&self) -> anyhow::Result<(crate::build::Dataset, crate::bundle::Bundle)> {
+        use anyhow::Context;
+        let (data, bundle) = (&self.data, &self.bundle);
+        let d = crate::build::load(
+            self.format.into(),
+            data,
+            crate::build::LoadOptions::default(),
         )
-    })?;
-    let b =
-        crate::bundle::Bundle::from_bytes(&bytes).with_context(|| bundle.display().to_string())?;
-    let same = b.catalog.len() == d.catalog.len()
-        && b.catalog
-            .items()
-            .iter()
-            .zip(d.catalog.items())
-            .all(|(x, y)| x.id == y.id);
-    anyhow::ensure!(
-        same,
-        "the bundle's catalog is not the one in {}",
-        data.display()
-    );
-    Ok((d, b))
+        .with_context(|| data.display().to_string())?;
+        let bytes = std::fs::read(bundle).with_context(|| {
+            format!(
+                "{} (build it with `kith build` from the same data)",
+                bundle.display()
+            )
+        })?;
+        let b = crate::bundle::Bundle::from_bytes(&bytes)
+            .with_context(|| bundle.display().to_string())?;
+        let same = b.catalog.len() == d.catalog.len()
+            && b.catalog
+                .items()
+                .iter()
+                .zip(d.catalog.items())
+                .all(|(x, y)| x.id == y.id);
+        anyhow::ensure!(
+            same,
+            "the bundle's catalog is not the one in {}",
+            data.display()
+        );
+        Ok((d, b))
+    }
 }
 
 /// Runs the CLI; returns the process exit code.

@@ -1,13 +1,10 @@
 //! `kith simulate`: simulated new visitors, question strategies against
 //! baselines, and the beyond-accuracy and bias report.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 use clap::Args;
 
 use super::progress::TrainingBar;
-use super::FormatArg;
 use crate::encoder::Encoder;
 use crate::eval::tuned;
 use crate::simulate::{simulate, SimulationReport, SimulationSettings};
@@ -15,16 +12,8 @@ use crate::simulate::{simulate, SimulationReport, SimulationSettings};
 /// Arguments of `kith simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Format of --data.
-    #[arg(long, value_enum)]
-    format: FormatArg,
-    /// Data-set folder (the same data the bundle was built from).
-    #[arg(long)]
-    data: PathBuf,
-    /// Bundle built from --data with the encoder (its item embeddings and encoder are used;
-    /// MF and the bridge are retrained on the training split).
-    #[arg(long)]
-    bundle: PathBuf,
+    #[command(flatten)]
+    input: super::DataWithBundle,
     /// Simulated users.
     #[arg(long, default_value_t = 200)]
     users: usize,
@@ -49,7 +38,7 @@ pub struct SimulateArgs {
 }
 
 pub fn run(a: SimulateArgs) -> Result<()> {
-    let (data, mut bundle) = super::load_with_bundle(a.format, &a.data, &a.bundle)?;
+    let (data, mut bundle) = a.input.load()?;
     let encoder = match bundle.encoder.take() {
         Some(gguf) => Some(Encoder::from_gguf_bytes(&gguf)?),
         None => {
@@ -57,7 +46,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             None
         }
     };
-    let tuned_for = super::tuned_for(a.format);
+    let tuned_for = super::tuned_for(a.input.format);
     let (_, als) = tuned(tuned_for, a.seed);
     let settings = SimulationSettings {
         users: a.users,

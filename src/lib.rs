@@ -18,6 +18,8 @@ pub mod mf;
 pub mod profile;
 pub mod rank;
 pub mod session;
+pub mod sync;
+pub mod variant;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;

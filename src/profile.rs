@@ -193,6 +193,12 @@ pub struct Profile {
     pub events: Vec<Event>,
     /// The last follow-up understood.
     pub last_follow_up: Option<FollowUp>,
+    /// How many times this profile was saved: two tabs compare it to see
+    /// whether the other one wrote in between (`crate::sync`).
+    pub revision: u64,
+    /// The ranking variant the host assigned (`crate::variant`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 impl Default for Profile {
@@ -220,6 +226,8 @@ impl Default for Profile {
             history: Vec::new(),
             events: Vec::new(),
             last_follow_up: None,
+            revision: 0,
+            variant: None,
         }
     }
 }

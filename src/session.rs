@@ -21,6 +21,7 @@ use crate::mf::linalg::Symmetric;
 use crate::mf::{MfError, UserVector};
 use crate::profile::{Controls, Outcome, Pending, Profile, ProfileError, Turn};
 use crate::rank::{Explanation, Parts, Query, Ranker, Signal, Weights};
+use crate::variant::{UnknownVariant, Variant};
 
 /// Longest answer considered, in characters; the rest is ignored.
 pub const MAX_ANSWER_CHARS: usize = 2000;
@@ -51,6 +52,9 @@ pub enum EngineError {
     /// The MF update failed.
     #[error(transparent)]
     Mf(#[from] MfError),
+    /// A ranking variant Kith does not know.
+    #[error(transparent)]
+    Variant(#[from] UnknownVariant),
 }
 
 /// Feedback on one recommended item.
@@ -331,6 +335,26 @@ impl Engine {
         }
     }
 
+    /// The options a profile's turns use: the engine's, changed by the
+    /// profile's variant when it names one (an unknown name stored in an
+    /// imported profile falls back to the engine's own).
+    pub fn options_for(&self, p: &Profile) -> EngineOptions {
+        match p.variant.as_deref().map(str::parse::<Variant>) {
+            Some(Ok(v)) => v.apply(&self.options),
+            _ => self.options.clone(),
+        }
+    }
+
+    /// Assigns the visitor to a ranking variant (`None`: the engine's own
+    /// options); an unknown name is an error and changes nothing.
+    pub fn set_variant(&self, p: &mut Profile, name: Option<&str>) -> Result<(), EngineError> {
+        p.variant = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Some(n.parse::<Variant>()?.name().to_string()),
+            None => None,
+        };
+        Ok(())
+    }
+
     /// A fresh profile for this catalog.
     pub fn new_profile(&self) -> Profile {
         Profile::new(&self.bundle.meta.name)
@@ -526,7 +550,7 @@ impl Engine {
         let i = self
             .index(id)
             .ok_or_else(|| EngineError::UnknownItem(id.to_string()))?;
-        let variant = self.options.variant.clone();
+        let variant = self.options_for(p).variant;
         match fb {
             Feedback::Love => {
                 p.set_pick(id, 1.0);
@@ -839,7 +863,7 @@ impl Engine {
             diversity: p.controls.diversity,
             k: p.controls.count.clamp(1, 100),
         };
-        let ranking = ranker.rank(&q, &self.options.weights);
+        let ranking = ranker.rank(&q, &self.options_for(p).weights);
         let recs = ranking
             .items
             .into_iter()
@@ -867,7 +891,8 @@ impl Engine {
         p: &Profile,
         candidates: &[(ItemIdx, f32)],
     ) -> Option<(String, Pending)> {
-        let strategy = self.options.strategy;
+        let options = self.options_for(p);
+        let strategy = options.strategy;
         if strategy == QuestionStrategy::Never || candidates.len() < 4 {
             return None;
         }
@@ -910,7 +935,7 @@ impl Engine {
         let min_gain = if strategy == QuestionStrategy::Random {
             0.0
         } else {
-            self.options.min_gain
+            options.min_gain
         };
         match (tag, items) {
             (_, Some((ids, g_items)))
@@ -954,7 +979,7 @@ impl Engine {
             }
         }
         let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
-        let variant = self.options.variant.clone();
+        let variant = self.options_for(p).variant;
         for id in &shown {
             bump_shown(p, id, 1);
             p.record(id, Outcome::Shown, variant.as_deref());

@@ -441,3 +441,152 @@ fn imported_item_factors_build_a_bundle_and_bad_files_name_the_line() {
         assert!(err.contains(needle), "{body:?} → {err}");
     }
 }
+
+/// Two tabs open on the same stored profile: each says and rates something,
+/// they save one after the other, and neither tab's changes are lost.
+#[test]
+fn two_tabs_lose_no_update() {
+    use kith::sync::{Change, Synced};
+    let e = engine();
+    let mut first = Synced::new(e.new_profile());
+    first
+        .apply(
+            &e,
+            Change::Say {
+                text: "I loved Dune".into(),
+            },
+        )
+        .unwrap();
+    let stored = first.commit();
+
+    // Both tabs load revision 1.
+    let mut a = Synced::new(e.open_profile(&stored).unwrap());
+    let mut b = Synced::new(e.open_profile(&stored).unwrap());
+    a.apply(
+        &e,
+        Change::Feedback {
+            id: "4".into(),
+            feedback: Feedback::Love,
+        },
+    )
+    .unwrap();
+    b.apply(
+        &e,
+        Change::Say {
+            text: "something by Jane Austen".into(),
+        },
+    )
+    .unwrap();
+    b.apply(
+        &e,
+        Change::Feedback {
+            id: "9".into(),
+            feedback: Feedback::NotForMe,
+        },
+    )
+    .unwrap();
+
+    // Tab A saves first: nothing written in between, nothing replayed.
+    let got = a.absorb(&e, Some(&stored)).unwrap();
+    assert!(!got.merged);
+    let stored = a.commit();
+    assert_eq!(Profile::from_json(&stored).unwrap().revision, 2);
+
+    // Tab B saves next: A's revision is newer, B's two changes replay on top.
+    let got = b.absorb(&e, Some(&stored)).unwrap();
+    assert!(got.merged);
+    assert_eq!(got.replayed, 2);
+    assert!(got.failed.is_empty());
+    let stored = b.commit();
+    let p = Profile::from_json(&stored).unwrap();
+    assert_eq!(p.revision, 3);
+    assert_eq!(p.pick("4"), Some(1.0), "tab A's love survives");
+    assert_eq!(p.pick("9"), Some(-1.0), "tab B's rejection survives");
+    assert!(p.wanted_creators.iter().any(|c| c.contains("Austen")));
+    let said: Vec<&str> = p.history.iter().map(|t| t.said.as_str()).collect();
+    assert_eq!(said[0], "I loved Dune");
+    assert_eq!(said.len(), 4, "every turn of both tabs: {said:?}");
+
+    // Tab A then learns of B's save and adopts it (no unsaved changes).
+    let got = a.absorb(&e, Some(&stored)).unwrap();
+    assert!(got.merged && got.replayed == 0);
+    assert_eq!(a.profile(), &p);
+
+    // Everything deleted in tab A; tab B's later change survives alone.
+    a.reset(&e);
+    b.apply(
+        &e,
+        Change::Say {
+            text: "horror please".into(),
+        },
+    )
+    .unwrap();
+    let got = b.absorb(&e, None).unwrap();
+    assert!(got.merged);
+    assert_eq!(b.profile().history.len(), 1);
+    assert!(
+        b.profile().pick("4").is_none(),
+        "deleted data stays deleted"
+    );
+
+    // An import replaces the profile and its next save outranks the stored one.
+    let stored = b.commit();
+    let mut old = Synced::new(e.new_profile());
+    old.apply(
+        &e,
+        Change::Say {
+            text: "Hyperion".into(),
+        },
+    )
+    .unwrap();
+    let export = old.commit();
+    let mut c = Synced::new(e.open_profile(&stored).unwrap());
+    assert!(c.import(&e, "{broken", Some(&stored)).is_err());
+    c.import(&e, &export, Some(&stored)).unwrap();
+    let written = c.commit();
+    let w = Profile::from_json(&written).unwrap();
+    assert!(w.revision > Profile::from_json(&stored).unwrap().revision);
+    assert_eq!(w.history.len(), 1);
+    assert!(b.absorb(&e, Some(&written)).unwrap().merged);
+    assert_eq!(b.profile().history[0].said, "Hyperion");
+
+    // An unreadable stored record is an error and changes nothing.
+    let before = b.profile().clone();
+    assert!(b.absorb(&e, Some("{broken")).is_err());
+    assert_eq!(b.profile(), &before);
+}
+
+#[test]
+fn variants_change_the_ranking_and_label_events() {
+    let e = engine();
+    let mut p = e.new_profile();
+    assert!(matches!(
+        e.set_variant(&mut p, Some("bogus")),
+        Err(EngineError::Variant(_))
+    ));
+    assert_eq!(p.variant, None, "an unknown variant changes nothing");
+    e.set_variant(&mut p, Some("No-Questions")).unwrap();
+    assert_eq!(p.variant.as_deref(), Some("no-questions"));
+    let r = e.say(&mut p, "I want a good book").unwrap();
+    assert!(r.question.is_none(), "no-questions never asks");
+    assert!(p
+        .events
+        .iter()
+        .all(|ev| ev.variant.as_deref() == Some("no-questions")));
+    let mut q = e.new_profile();
+    let r = e.say(&mut q, "I want a good book").unwrap();
+    assert!(r.question.is_some(), "the default asks when unsure");
+    assert!(q.events.iter().all(|ev| ev.variant.is_none()));
+
+    // Scores differ between variants on the same answer.
+    let scores = |v: &str| {
+        let mut p = e.new_profile();
+        e.set_variant(&mut p, Some(v)).unwrap();
+        let r = e.say(&mut p, "I loved Dune").unwrap();
+        r.recommendations
+            .iter()
+            .map(|x| x.score)
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(scores("balanced"), scores("discovery"));
+}

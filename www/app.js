@@ -1,28 +1,27 @@
 // The demo page: DOM, events and messages to the worker, nothing else.
 // Every piece of catalog or visitor text is set with textContent, never HTML.
 
+import { KithClient } from './kith-client.js';
+
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL('./kith-worker.js', import.meta.url), { type: 'module' });
-let nextId = 1;
-const pending = new Map();
+const kith = new KithClient();
+const call = (op, args) => kith.call(op, args);
 let info = null;
 
-worker.onmessage = (e) => {
-  const m = e.data;
-  if (m.type === 'progress') return progress(m.loaded, m.total);
-  const p = pending.get(m.id);
-  if (!p) return;
-  pending.delete(m.id);
-  m.ok ? p.resolve(m.value) : p.reject(new Error(m.error));
-};
-
-function call(op, args) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, op, args });
-  });
-}
+kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
+// Another tab saved or deleted: show where the shared profile now stands.
+kith.addEventListener('changed', (e) => {
+  const m = e.detail;
+  if (m.deleted) {
+    $('log').replaceChildren();
+    kithSays('Everything Kith stored was deleted in another tab.');
+    kithSays(info.openingQuestion);
+  } else {
+    kithSays('Updated from your other tab.');
+    if (m.reply) render(m.reply);
+  }
+  renderSummary(m.summary);
+});
 
 function el(tag, cls, text) {
   const n = document.createElement(tag);
@@ -212,6 +211,21 @@ $('export').addEventListener('click', async () => {
   a.download = 'kith-profile.json';
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+$('import').addEventListener('change', async () => {
+  const file = $('import').files[0];
+  $('import').value = '';
+  if (!file) return;
+  try {
+    const start = await call('importProfile', { json: await file.text() });
+    $('log').replaceChildren();
+    kithSays(info.openingQuestion);
+    for (const t of start.history) say(t.said);
+    renderSummary(start.summary);
+    if (start.reply) render(start.reply);
+  } catch (err) {
+    kithSays(`That file could not be imported: ${err.message}. Your profile is unchanged.`);
+  }
 });
 $('delete').addEventListener('click', async () => {
   if (!confirm('Delete everything Kith stored in this browser?')) return;

@@ -1,13 +1,21 @@
 // Kith's worker: the wasm engine and the profile in IndexedDB live here, so
 // the page never freezes. It only routes messages; decisions are in Rust.
+// The demo page and the <kith-recommender> widget both use it.
 //
 // page → worker: {id, op, args}; worker → page: {id, ok, value | error},
-// plus {type: 'progress', loaded, total} while the bundle downloads.
+// plus {type: 'progress', loaded, total} while the bundle downloads and
+// {type: 'changed', ...} when another tab saved or deleted the profile.
+//
+// Two tabs: every save is read → absorb → commit → write under a Web Lock,
+// so the other tab's newer revision is never overwritten (its changes are
+// replayed in Rust, src/sync.rs); a BroadcastChannel tells the other tabs.
 import init, { Kith, loadProfile, saveProfile, backupProfile, deleteEverything } from './pkg/kith.js';
 
 let kith = null;
 let session = null;
 let catalog = null;
+let variant = null;
+let channel = null;
 
 async function download(url) {
   const res = await fetch(url);
@@ -30,67 +38,132 @@ async function download(url) {
   return bytes;
 }
 
-async function persist() {
-  await saveProfile(catalog, session.exportProfile());
+// One writer at a time across every tab of this origin.
+function locked(fn) {
+  return navigator.locks ? navigator.locks.request(`kith-profile:${catalog}`, fn) : fn();
 }
 
-function state(reply) {
-  return { reply, summary: session.summary() };
+async function stored() {
+  const raw = await loadProfile(catalog);
+  return typeof raw === 'string' ? raw : undefined;
+}
+
+// Takes in what another tab stored; an unreadable record is kept aside.
+async function absorb() {
+  const raw = await stored();
+  try {
+    return session.absorb(raw);
+  } catch (err) {
+    await backupProfile(catalog, raw, err.message);
+    return { merged: false, replayed: 0, failed: [], recovered: err.message };
+  }
+}
+
+async function persist() {
+  const got = await locked(async () => {
+    const got = await absorb();
+    await saveProfile(catalog, session.commit());
+    return got;
+  });
+  if (channel) channel.postMessage({ saved: catalog });
+  return got;
+}
+
+function state(reply, sync) {
+  return { reply, summary: session.summary(), variant: session.variant(), merged: Boolean(sync && sync.merged) };
 }
 
 const ops = {
-  async init({ bundle }) {
+  async init({ bundle, variant: wanted }) {
     await init();
     kith = new Kith(await download(bundle));
     const info = kith.info();
     catalog = info.name;
-    const raw = await loadProfile(catalog);
+    let variantProblem = null;
+    try {
+      kith.openSession(undefined, wanted || undefined);
+      variant = wanted || undefined;
+    } catch (err) {
+      variantProblem = err.message; // the host asked for a variant Kith does not know: the default runs
+    }
     let recovered = null;
-    if (typeof raw === 'string') {
-      const problem = kith.profileProblem(raw);
+    await locked(async () => {
+      const raw = await stored();
+      const problem = raw === undefined ? null : kith.profileProblem(raw);
       if (problem) {
         // Never a silent loss: the unreadable record is kept aside first.
         await backupProfile(catalog, raw, problem);
         recovered = problem;
       }
-      session = kith.openSession(problem ? undefined : raw);
-    } else {
-      session = kith.openSession();
+      session = kith.openSession(problem ? undefined : raw, variant);
+      if (recovered) await saveProfile(catalog, session.commit());
+    });
+    if ('BroadcastChannel' in self) {
+      channel = new BroadcastChannel('kith');
+      channel.onmessage = (e) => enqueue(() => fromAnotherTab(e.data || {}));
     }
-    if (recovered) await persist();
     const history = session.profile().history;
-    return { info, recovered, history, ...state(history.length ? session.recommend() : null) };
+    return { info, recovered, variantProblem, history, ...state(history.length ? session.recommend() : null) };
   },
   async say({ text }) {
     const reply = session.say(text);
-    await persist();
-    return state(reply);
+    return state(reply, await persist());
   },
   async feedback({ id, kind }) {
     const reply = session.feedback(id, kind);
-    await persist();
-    return state(reply);
+    return state(reply, await persist());
   },
   async controls({ controls }) {
     const reply = session.setControls(controls);
-    await persist();
-    return state(reply);
+    return state(reply, await persist());
   },
   async exportProfile() {
     return session.exportProfile();
   },
+  async importProfile({ json }) {
+    await locked(async () => {
+      session.importProfile(json, await stored());
+      await saveProfile(catalog, session.commit());
+    });
+    if (channel) channel.postMessage({ saved: catalog });
+    const history = session.profile().history;
+    return { history, ...state(history.length ? session.recommend() : null) };
+  },
   async deleteEverything() {
-    await deleteEverything();
+    await locked(() => deleteEverything());
     session.reset();
+    if (channel) channel.postMessage({ deleted: true });
     return state(null);
   },
 };
 
+// Another tab saved or deleted: adopt its profile (this tab's unsaved
+// changes, if any, are replayed on top) and tell the page.
+async function fromAnotherTab(msg) {
+  if (!session) return;
+  if (msg.deleted) {
+    session.reset();
+    postMessage({ type: 'changed', deleted: true, ...state(null) });
+    return;
+  }
+  if (msg.saved !== catalog) return;
+  const got = await locked(() => absorb());
+  if (got.merged) {
+    const history = session.profile().history;
+    postMessage({ type: 'changed', history, ...state(history.length ? session.recommend() : null, got) });
+  }
+}
+
 // One message at a time, in order: a turn never interleaves with another.
 let queue = Promise.resolve();
+function enqueue(fn) {
+  queue = queue.then(fn).catch((err) => console.warn('kith:', err && err.message ? err.message : err));
+  return queue;
+}
+
 onmessage = (e) => {
   const { id, op, args } = e.data || {};
-  queue = queue.then(async () => {
+  enqueue(async () => {
     try {
       if (!ops[op]) throw new Error(`unknown operation ${op}`);
       if (op !== 'init' && !session) throw new Error('Kith is still loading');

@@ -5,7 +5,8 @@
 // the old ones.
 importScripts('./sw-version.js');
 const CACHE = `kith-${self.KITH_VERSION}`;
-const FILES = ['./index.html', './style.css', './app.js', './kith-worker.js', './manifest.webmanifest',
+const FILES = ['./index.html', './style.css', './app.js', './kith-client.js', './kith-widget.js', './kith-worker.js',
+  './manifest.webmanifest',
   './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm', './goodbooks.kith'];
 
 self.addEventListener('install', (e) => {

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use crate::encoder::{Encoder, WeightMode};
 use crate::profile::{Controls, Profile};
 use crate::session::{Engine, Feedback};
+use crate::sync::{Change, Synced};
 
 /// The sentence encoder, for JS.
 #[wasm_bindgen(js_name = Encoder)]
@@ -110,6 +111,7 @@ impl WasmKith {
             "encoderProblem": self.engine.encoder_problem(),
             "openingQuestion": self.engine.opening_question(),
             "tags": self.engine.bundle().attributes.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
+            "variants": crate::variant::Variant::ALL.iter().map(|v| v.name()).collect::<Vec<_>>(),
         }))
     }
 
@@ -124,28 +126,39 @@ impl WasmKith {
             .map(|e| e.to_string())
     }
 
-    /// A session for one visitor: a fresh profile, or one exported earlier
-    /// (JSON, migrated if older). A corrupt profile throws; the caller keeps
-    /// it aside and starts fresh.
+    /// A session for one visitor: a fresh profile, or one exported or
+    /// stored earlier (JSON, migrated if older), optionally under a ranking
+    /// variant ("balanced", "collaborative", "content", "discovery",
+    /// "no-questions"). A corrupt profile or an unknown variant throws; the
+    /// caller keeps the record aside and starts fresh.
     #[wasm_bindgen(js_name = openSession)]
-    pub fn open_session(&self, profile_json: Option<String>) -> Result<Session, JsError> {
+    pub fn open_session(
+        &self,
+        profile_json: Option<String>,
+        variant: Option<String>,
+    ) -> Result<Session, JsError> {
         let profile = match profile_json {
             Some(json) => self.engine.open_profile(&json).map_err(js_err)?,
             None => self.engine.new_profile(),
         };
+        let mut state = Synced::new(profile);
+        state
+            .set_variant(&self.engine, variant.as_deref())
+            .map_err(js_err)?;
         Ok(Session {
             engine: self.engine.clone(),
-            profile,
+            state,
         })
     }
 }
 
 /// One visitor's conversation: every call updates the profile, which the
-/// page persists with `exportProfile()` after each change.
+/// page persists after each change: `absorb(stored)` then `commit()`, under a
+/// lock, so two tabs lose no update (`crate::sync`).
 #[wasm_bindgen]
 pub struct Session {
     engine: std::rc::Rc<Engine>,
-    profile: Profile,
+    state: Synced,
 }
 
 #[wasm_bindgen]
@@ -153,8 +166,10 @@ impl Session {
     /// What the visitor says; returns the reply (question, recommendations
     /// with explanations, what was understood, notes).
     pub fn say(&mut self, text: &str) -> Result<JsValue, JsError> {
-        let r = self.engine.say(&mut self.profile, text).map_err(js_err)?;
-        to_js(&r)
+        let change = Change::Say {
+            text: text.to_string(),
+        };
+        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
     }
 
     /// Feedback on an item by id: "love", "not_for_me", "more_like_this" or "already_seen".
@@ -166,44 +181,77 @@ impl Session {
             "already_seen" => Feedback::AlreadySeen,
             other => return Err(JsError::new(&format!("unknown feedback {other:?}"))),
         };
-        let r = self
-            .engine
-            .feedback(&mut self.profile, id, fb)
-            .map_err(js_err)?;
-        to_js(&r)
+        let change = Change::Feedback {
+            id: id.to_string(),
+            feedback: fb,
+        };
+        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
     }
 
     /// Recommendations for the profile as it stands (no turn recorded).
     pub fn recommend(&self) -> Result<JsValue, JsError> {
-        to_js(&self.engine.recommend(&self.profile).map_err(js_err)?)
+        to_js(&self.engine.recommend(self.current()).map_err(js_err)?)
     }
 
     /// The visitor's controls (diversity, avoided topics, context, count).
     pub fn controls(&self) -> Result<JsValue, JsError> {
-        to_js(&self.profile.controls)
+        to_js(&self.current().controls)
     }
 
     /// Replaces the controls (validated) and returns fresh recommendations.
     #[wasm_bindgen(js_name = setControls)]
     pub fn set_controls(&mut self, controls: JsValue) -> Result<JsValue, JsError> {
-        let c: Controls = serde_wasm_bindgen::from_value(controls).map_err(js_err)?;
-        to_js(
-            &self
-                .engine
-                .set_controls(&mut self.profile, c)
-                .map_err(js_err)?,
-        )
+        let controls: Controls = serde_wasm_bindgen::from_value(controls).map_err(js_err)?;
+        let change = Change::Controls { controls };
+        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
     }
 
     /// The whole profile as JSON (what export downloads and storage keeps).
     #[wasm_bindgen(js_name = exportProfile)]
     pub fn export_profile(&self) -> String {
-        self.profile.to_json()
+        self.current().to_json()
+    }
+
+    /// Takes in the stored record (or `undefined` when none) before a save or
+    /// after another tab saved: this tab's unsaved changes are replayed on
+    /// top of a newer revision. Returns `{merged, replayed, failed}`; an
+    /// unreadable record throws and changes nothing.
+    pub fn absorb(&mut self, stored: Option<String>) -> Result<JsValue, JsError> {
+        let got = self
+            .state
+            .absorb(&self.engine, stored.as_deref())
+            .map_err(js_err)?;
+        to_js(&got)
+    }
+
+    /// Replaces the profile with an exported one (`stored`: the record in
+    /// storage now, or `undefined`); a bad file throws and changes nothing.
+    /// Then `commit()` and store it.
+    #[wasm_bindgen(js_name = importProfile)]
+    pub fn import_profile(&mut self, json: &str, stored: Option<String>) -> Result<(), JsError> {
+        self.state
+            .import(&self.engine, json, stored.as_deref())
+            .map_err(js_err)
+    }
+
+    /// The profile JSON to store now, under the next revision.
+    pub fn commit(&mut self) -> String {
+        self.state.commit()
+    }
+
+    /// The profile's revision (how many saves it has seen).
+    pub fn revision(&self) -> f64 {
+        self.current().revision as f64
+    }
+
+    /// The ranking variant in use, if any.
+    pub fn variant(&self) -> Option<String> {
+        self.current().variant.clone()
     }
 
     /// The profile as a JS object, for a profile view.
     pub fn profile(&self) -> Result<JsValue, JsError> {
-        to_js(&self.profile)
+        to_js(self.current())
     }
 
     /// What the profile view shows: picks with titles, tags, creators,
@@ -216,7 +264,7 @@ impl Session {
                 .map(|x| x.title.clone())
         };
         let picks: Vec<serde_json::Value> = self
-            .profile
+            .current()
             .picks
             .iter()
             .filter_map(|p| {
@@ -226,25 +274,31 @@ impl Session {
             .collect();
         to_js(&serde_json::json!({
             "picks": picks,
-            "seen": self.profile.seen.len(),
-            "wantedTags": self.profile.wanted_tags,
-            "avoidedTags": self.profile.avoided_tags,
-            "avoidTopics": self.profile.controls.avoid_topics,
-            "wantedCreators": self.profile.wanted_creators,
-            "avoidedCreators": self.profile.avoided_creators,
-            "turns": self.profile.history.len(),
-            "acceptance": self.profile.acceptance(),
-            "controls": self.profile.controls,
+            "seen": self.current().seen.len(),
+            "wantedTags": self.current().wanted_tags,
+            "avoidedTags": self.current().avoided_tags,
+            "avoidTopics": self.current().controls.avoid_topics,
+            "wantedCreators": self.current().wanted_creators,
+            "avoidedCreators": self.current().avoided_creators,
+            "turns": self.current().history.len(),
+            "acceptance": self.current().acceptance(),
+            "controls": self.current().controls,
         }))
     }
 
     /// Acceptance counts and rate per five turns.
     pub fn acceptance(&self) -> Result<JsValue, JsError> {
-        to_js(&self.profile.acceptance())
+        to_js(&self.current().acceptance())
     }
 
     /// Forgets everything about the visitor (the page also deletes storage).
     pub fn reset(&mut self) {
-        self.profile = self.engine.new_profile();
+        self.state.reset(&self.engine);
+    }
+}
+
+impl Session {
+    fn current(&self) -> &Profile {
+        self.state.profile()
     }
 }

@@ -105,6 +105,67 @@ test('demo page', async (t) => {
     assert.ok(stored === undefined || !JSON.parse(stored).picks.length, 'no picks remain');
   });
 
+  await t.test('two tabs at once lose no update', async () => {
+    const tabB = await b.ctx.newPage();
+    tabB.on('pageerror', (e) => errors.push(String(e)));
+    tabB.on('dialog', (d) => d.accept());
+    await tabB.goto(url);
+    await ready(tabB);
+    // Both tabs hold the same profile; each says something at the same time.
+    const a = 'I loved Dune';
+    const bText = 'something by Terry Pratchett';
+    await Promise.all([page.fill('#say', a), tabB.fill('#say', bText)]);
+    await Promise.all([page.press('#say', 'Enter'), tabB.press('#say', 'Enter')]);
+    const stored = async () => JSON.parse((await idb(page, 'get', 'profiles', 'goodbooks-10k')) || '{"history": []}');
+    // Fails by timeout if either tab's turn was overwritten by the other's save.
+    await page.waitForFunction(async ([a, b]) => {
+      const p = await new Promise((resolve) => {
+        const open = indexedDB.open('kith');
+        open.onsuccess = () => {
+          const r = open.result.transaction('profiles').objectStore('profiles').get('goodbooks-10k');
+          r.onsuccess = () => { open.result.close(); resolve(r.result); };
+        };
+      });
+      const said = p ? JSON.parse(p).history.map((t) => t.said) : [];
+      return said.includes(a) && said.includes(b);
+    }, [a, bText], { timeout: 30000, polling: 200 });
+    // The tab that saved first hears of the other's turn.
+    await Promise.race([page, tabB].map((p) => p.waitForFunction(
+      () => [...document.querySelectorAll('.msg.kith')].some((x) => /other tab/.test(x.textContent)), null, { timeout: 30000 })));
+    // A love in tab B and a turn in tab A, one after the other: all kept.
+    const id = await tabB.locator('.recs').last().locator('.card').first().getAttribute('data-id');
+    await tabB.locator('.recs').last().locator('.card').first().locator('button[data-kind=love]').click();
+    await page.waitForTimeout(300);
+    await send(page, 'shorter please');
+    await page.waitForTimeout(300);
+    const p = await stored();
+    const said = p.history.map((t) => t.said);
+    for (const x of [a, bText, 'shorter please']) assert.ok(said.includes(x), said.join(' | '));
+    assert.ok(p.picks.some((x) => x.id === id && x.strength === 1), 'tab B\'s love is kept');
+    assert.ok(p.revision >= 4, `revision ${p.revision}`);
+    await tabB.close();
+  });
+
+  await t.test('export downloads the profile; import brings it back', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = await download.path();
+    const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.ok(exported.history.some((t) => t.said === 'I loved Dune'));
+    await page.click('#delete');
+    await page.waitForFunction(() => document.querySelectorAll('.msg.you').length === 0);
+    await page.setInputFiles('#import', file);
+    await page.waitForFunction(() => [...document.querySelectorAll('.msg.you')].some((x) => x.textContent === 'I loved Dune'));
+    const back = JSON.parse(await idb(page, 'get', 'profiles', 'goodbooks-10k'));
+    assert.deepEqual(back.history.map((t) => t.said), exported.history.map((t) => t.said));
+    // A file that is not a profile is refused and changes nothing.
+    const junk = path.join(path.dirname(file), 'junk.json');
+    fs.writeFileSync(junk, '{"version": 99}');
+    await page.setInputFiles('#import', junk);
+    await page.waitForFunction(() => [...document.querySelectorAll('.msg.kith')].some((x) => /could not be imported/.test(x.textContent)));
+    const still = JSON.parse(await idb(page, 'get', 'profiles', 'goodbooks-10k'));
+    assert.deepEqual(still.history, back.history);
+  });
+
   await t.test('HTML in visitor text and in item titles stays text', async () => {
     // A bundle whose catalog has an HTML title, built without the encoder.
     const dir = fs.mkdtempSync(path.join(REPO, 'target', 'xss-'));

@@ -1,0 +1,113 @@
+// The <kith-recommender> widget embedded in a page that is not Kith's
+// (tests/browser/pages/bookshop.html, with hostile CSS): it loads, talks,
+// fires the host's events with the variant, keeps its styles to itself,
+// and renders catalog and visitor text as text. Needs www/ staged.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, browser } from './harness.mjs';
+
+const events = (page, type) => page.evaluate((t) => window.kithEvents.filter((e) => e.type === t).map((e) => e.detail), type);
+
+test('widget in a foreign page', async (t) => {
+  const server = await serve();
+  const b = await browser();
+  const requests = [];
+  b.ctx.on('request', (r) => requests.push(r.url()));
+  t.after(async () => { await b.close(); server.close(); });
+  const page = await b.ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/tests/browser/pages/bookshop.html`);
+  await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-ready'), null, { timeout: 120000 });
+
+  await t.test('it loads, talks and shows `count` explained recommendations', async () => {
+    const ready = (await events(page, 'kith-ready'))[0];
+    assert.ok(ready.items >= 10000);
+    assert.equal(ready.variant, 'no-questions');
+    assert.match(await page.locator('kith-recommender .ask').textContent(), /enjoyed reading/);
+    await page.fill('kith-recommender input', 'I loved Dune for its world-building and political intrigue');
+    await page.press('kith-recommender input', 'Enter');
+    await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-shown'), null, { timeout: 30000 });
+    const items = page.locator('kith-recommender li.item');
+    assert.equal(await items.count(), 5);
+    const shown = (await events(page, 'kith-shown'))[0];
+    assert.equal(shown.ids.length, 5);
+    assert.equal(shown.variant, 'no-questions');
+    assert.deepEqual(await items.evaluateAll((xs) => xs.map((x) => x.dataset.id)), shown.ids);
+    for (const why of await page.locator('kith-recommender .why').allTextContents()) assert.ok(why.length > 10, why);
+    assert.equal(await page.locator('kith-recommender .question').count(), 0, 'the no-questions variant asks nothing');
+    const titles = await page.locator('kith-recommender .title').allTextContents();
+    assert.ok(titles.some((x) => /Dune|Children|Messiah|Foundation|Hyperion/.test(x)), titles.join(' | '));
+  });
+
+  await t.test('picking and rating fire the host events', async () => {
+    const first = page.locator('kith-recommender li.item').first();
+    const id = await first.getAttribute('data-id');
+    await first.locator('.title a').click();
+    assert.deepEqual((await events(page, 'kith-pick'))[0].id, id);
+    assert.equal(new URL(page.url()).pathname, '/tests/browser/pages/bookshop.html', 'the host cancelled the navigation');
+    assert.match(await first.locator('.title a').getAttribute('href'), new RegExp(`/shop/book\\?id=${id}$`));
+    const shownBefore = (await events(page, 'kith-shown')).length;
+    await first.locator('button[data-kind=love]').click();
+    await page.waitForFunction((n) => window.kithEvents.filter((e) => e.type === 'kith-shown').length > n, shownBefore);
+    assert.deepEqual(await events(page, 'kith-rate'), [{ id, kind: 'love', variant: 'no-questions' }]);
+    assert.deepEqual(await events(page, 'kith-accepted'), [{ id, kind: 'love', variant: 'no-questions' }]);
+    const second = page.locator('kith-recommender li.item').nth(1);
+    const other = await second.getAttribute('data-id');
+    await second.locator('button[data-kind=not_for_me]').click();
+    await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-rejected'));
+    assert.deepEqual(await events(page, 'kith-rejected'), [{ id: other, kind: 'not_for_me', variant: 'no-questions' }]);
+    // The same events are in the on-device profile, labelled with the variant.
+    const profile = JSON.parse(await page.evaluate(() => document.getElementById('recs').exportProfile()));
+    assert.equal(profile.variant, 'no-questions');
+    const outcomes = profile.events.filter((e) => e.outcome !== 'shown');
+    assert.deepEqual(outcomes.map((e) => [e.item, e.outcome, e.variant]).sort(),
+      [[id, 'accepted', 'no-questions'], [other, 'rejected', 'no-questions']].sort());
+  });
+
+  await t.test('styles do not leak either way', async () => {
+    const style = (sel, prop) => page.evaluate(([sel, prop]) => {
+      const host = document.querySelector('kith-recommender').shadowRoot;
+      const n = sel.startsWith('host:') ? document.querySelector(sel.slice(5)) : host.querySelector(sel);
+      return getComputedStyle(n)[prop];
+    }, [sel, prop]);
+    // The host hides every button and paints list items red: not inside the widget.
+    assert.notEqual(await style('button[data-kind]', 'display'), 'none');
+    assert.notEqual(await style('li.item', 'color'), 'rgb(255, 0, 0)');
+    assert.notEqual(await style('li.item', 'textTransform'), 'uppercase');
+    assert.notEqual(await style('.title', 'color'), 'rgb(0, 128, 0)');
+    assert.notEqual(await style('.title', 'fontFamily'), 'Georgia, serif');
+    // The widget's own .title and li rules stay inside: the host's are intact.
+    assert.equal(await style('host:h2.title', 'color'), 'rgb(0, 128, 0)');
+    assert.equal(await style('host:#host-list li', 'color'), 'rgb(255, 0, 0)');
+    // Theming through custom properties reaches in: the accent is the host's.
+    assert.equal(await style('.logo', 'backgroundColor'), 'rgb(180, 83, 9)');
+  });
+
+  await t.test('visitor HTML is inert and nothing leaves the origin', async () => {
+    await page.fill('kith-recommender input', '<img src=x onerror="window.pwned=1"> more like the first one');
+    await page.press('kith-recommender input', 'Enter');
+    await page.waitForTimeout(500);
+    await page.waitForFunction(() => document.querySelector('kith-recommender').shadowRoot.querySelectorAll('li.item').length > 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.equal(await page.evaluate(() => document.querySelector('kith-recommender').shadowRoot.querySelectorAll('img').length), 0);
+    const origin = new URL(server.url).origin;
+    const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
+  });
+
+  await t.test('a missing bundle is a clear message and a kith-error event', async () => {
+    const p2 = await b.ctx.newPage();
+    await p2.goto(`${server.url}/tests/browser/pages/bookshop.html`);
+    await p2.evaluate(() => {
+      const w = document.createElement('kith-recommender');
+      w.setAttribute('bundle', '/www/missing.kith');
+      w.id = 'broken';
+      document.body.append(w);
+    });
+    await p2.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-error'), null, { timeout: 30000 });
+    assert.match(await p2.locator('#broken .status').textContent(), /unavailable: could not download .*404/);
+    await p2.close();
+  });
+});

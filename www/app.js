@@ -4,13 +4,12 @@
 import { KithClient } from './kith-client.js';
 
 const $ = (id) => document.getElementById(id);
-const kith = new KithClient();
+let kith = null;
 const call = (op, args) => kith.call(op, args);
 let info = null;
 
-kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
 // Another tab saved or deleted: show where the shared profile now stands.
-kith.addEventListener('changed', (e) => {
+function changed(e) {
   const m = e.detail;
   if (m.deleted) {
     $('log').replaceChildren();
@@ -21,7 +20,7 @@ kith.addEventListener('changed', (e) => {
     if (m.reply) render(m.reply);
   }
   renderSummary(m.summary);
-});
+}
 
 function el(tag, cls, text) {
   const n = document.createElement(tag);
@@ -234,9 +233,21 @@ $('delete').addEventListener('click', async () => {
   kithSays(info.openingQuestion);
 });
 
-// Offline: the service worker precaches everything the page loads.
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('sw.js').catch((err) => console.warn('offline mode unavailable:', err.message));
+// Offline: the service worker precaches the page and keeps the bundle. On a
+// first visit Kith waits (briefly) until it controls the page, so the
+// worker's bundle download goes through it and happens once.
+async function offlineReady() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    await navigator.serviceWorker.register('sw.js');
+    if (navigator.serviceWorker.controller) return;
+    await Promise.race([
+      new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true })),
+      new Promise((resolve) => setTimeout(resolve, 5000)),
+    ]);
+  } catch (err) {
+    console.warn('offline mode unavailable:', err.message);
+  }
 }
 
 (async () => {
@@ -244,6 +255,10 @@ if ('serviceWorker' in navigator) {
     // ?bundle=other.kith loads another bundle from this folder (same origin only).
     const asked = new URLSearchParams(location.search).get('bundle');
     const bundle = asked && /^[\w.-]+\.kith$/.test(asked) ? asked : 'goodbooks.kith';
+    await offlineReady();
+    kith = new KithClient();
+    kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
+    kith.addEventListener('changed', changed);
     const start = await call('init', { bundle });
     info = start.info;
     $('attribution').textContent = `Catalog: ${info.attribution}.`;

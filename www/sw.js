@@ -1,13 +1,15 @@
-// Kith's service worker: precaches the page, the wasm, the scripts and the
-// bundle under a versioned cache, so after one visit the demo works with the
-// network off. A new version (sw-version.js, written when www/ is staged
-// from a hash of every precached file) installs its own cache and deletes
-// the old ones.
+// Kith's service worker: precaches the page, the wasm and the scripts under
+// a versioned cache, and keeps each bundle (.kith) in the same cache the
+// first time the page's worker downloads it through here (the page waits
+// for this worker to control it first, so the 34 MB are fetched once, not
+// twice). After one visit the demo works with the network off. A new version
+// (sw-version.js, written when www/ is staged from a hash of every served
+// file, the bundle included) installs its own cache and deletes the old ones.
 importScripts('./sw-version.js');
 const CACHE = `kith-${self.KITH_VERSION}`;
 const FILES = ['./index.html', './style.css', './app.js', './kith-client.js', './kith-widget.js', './kith-worker.js',
   './manifest.webmanifest',
-  './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm', './goodbooks.kith'];
+  './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
@@ -19,8 +21,8 @@ self.addEventListener('activate', (e) => {
     .then(() => self.clients.claim()));
 });
 
-// Cache first for the precached files (they change only with VERSION);
-// everything else goes to the network.
+// Cache first (the cache changes only with VERSION); a bundle fetched from
+// the network is kept for the next visit; everything else goes to the network.
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== location.origin) return;
@@ -28,6 +30,9 @@ self.addEventListener('fetch', (e) => {
     // The folder URL is the page itself.
     const key = url.pathname.endsWith('/') ? new URL('./index.html', location.href).href : e.request;
     const hit = await c.match(key, { ignoreSearch: true });
-    return hit || fetch(e.request);
+    if (hit) return hit;
+    const res = await fetch(e.request);
+    if (res.status === 200 && url.pathname.endsWith('.kith')) e.waitUntil(c.put(url.pathname, res.clone()));
+    return res;
   }));
 });

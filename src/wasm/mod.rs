@@ -69,6 +69,49 @@ impl WasmEncoder {
     }
 }
 
+/// Item factors and biases scored against a user vector over the whole
+/// catalog, the collaborative half of every turn: for hosts that bring
+/// their own factors, and for the ranking benchmark.
+#[wasm_bindgen]
+pub struct Scorer {
+    model: crate::mf::MfModel,
+    scores: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl Scorer {
+    /// `factors`: n × dim, row-major; `biases`: n. Mismatched lengths throw.
+    #[wasm_bindgen(constructor)]
+    pub fn new(dim: usize, factors: Vec<f32>, biases: Vec<f32>) -> Result<Scorer, JsError> {
+        let model = crate::mf::MfModel::from_items(dim, factors, biases).map_err(js_err)?;
+        Ok(Scorer {
+            model,
+            scores: Vec::new(),
+        })
+    }
+
+    /// Number of items.
+    pub fn items(&self) -> usize {
+        self.model.n_items()
+    }
+
+    /// Indices of the `k` best items for `user` (dim floats), best first.
+    #[wasm_bindgen(js_name = topK)]
+    pub fn top_k(&mut self, user: Vec<f32>, k: usize) -> Result<Vec<u32>, JsError> {
+        let user = crate::mf::UserVector {
+            factors: user,
+            bias: 0.0,
+        };
+        self.model
+            .score_all(&user, &mut self.scores)
+            .map_err(js_err)?;
+        Ok(crate::mf::top_k(&self.scores, k, &[])
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect())
+    }
+}
+
 /// Converts a Rust value to a plain JS object (maps as objects, not Map).
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);

@@ -56,6 +56,14 @@ test('demo page', async (t) => {
   await t.test('onboarding: answer, recommendations with explanations, feedback refines', async () => {
     await page.goto(url);
     await ready(page);
+    // A first visit downloads the bundle once: the worker's fetch goes
+    // through the service worker, which keeps it (no second precache fetch).
+    const bundle = fs.statSync(path.join(REPO, 'www', 'goodbooks.kith')).size;
+    await page.waitForFunction(async () => {
+      const k = (await caches.keys()).find((x) => x.startsWith('kith-'));
+      return k && (await (await caches.open(k)).keys()).some((r) => r.url.endsWith('/goodbooks.kith'));
+    }, null, { timeout: 60000 });
+    assert.ok(server.sent() < 1.3 * bundle, `served ${server.sent()} bytes for a ${bundle}-byte bundle`);
     assert.match(await page.locator('.msg.kith').first().textContent(), /What have you enjoyed reading lately\?/);
     await send(page, DUNE);
     const titles = await page.$$eval('.recs:last-of-type .card .title', (n) => n.map((x) => x.textContent));
@@ -198,7 +206,8 @@ test('demo page', async (t) => {
       const k = keys.find((x) => x.startsWith('kith-'));
       if (!k) return false;
       const c = await caches.open(k);
-      return (await c.keys()).length >= 10 && navigator.serviceWorker.controller !== null;
+      const cached = (await c.keys()).map((r) => new URL(r.url).pathname);
+      return cached.length >= 10 && cached.some((x) => x.endsWith('/goodbooks.kith')) && navigator.serviceWorker.controller !== null;
     }, null, { timeout: 120000 });
     await b.ctx.setOffline(true);
     try {

@@ -19,7 +19,7 @@ test('wasm engine', async (t) => {
   await page.goto(`${server.url}/tests/browser/pages/engine.html`);
 
   const out = await page.evaluate(async (dune) => {
-    const { Kith, bytes } = await window.kith;
+    const { Kith, Scorer, bytes } = await window.kith;
     const kith = new Kith(bytes);
     const info = kith.info();
     const s = kith.openSession();
@@ -40,7 +40,15 @@ test('wasm engine', async (t) => {
         unknownItem: catchMsg(() => s.feedback('no-such-id', 'love')),
         badKind: catchMsg(() => s.feedback(first.recommendations[0].id, 'meh')),
         badControls: catchMsg(() => s.setControls({ ...s.controls(), diversity: 5 })),
+        badVariant: catchMsg(() => kith.openSession(undefined, 'bogus')),
+        badImport: catchMsg(() => s.importProfile('{"version": 99}')),
+        scorerShape: catchMsg(() => new Scorer(2, new Float32Array(5), new Float32Array(2))),
+        scorerUser: catchMsg(() => new Scorer(2, new Float32Array(4), new Float32Array(2)).topK(new Float32Array(3), 1)),
       },
+      // Three items in two dims: the best for (1, 0) is item 2, then 0.
+      scorer: Array.from(new Scorer(2, Float32Array.of(0.5, 0, 0, 1, 2, 0), Float32Array.of(0, 0.1, 0)).topK(Float32Array.of(1, 0), 2)),
+      variant: kith.openSession(undefined, 'content').variant(),
+      variants: info.variants,
       three: s.setControls({ ...s.controls(), count: 3 }).recommendations.length,
       empty: s.say('   '),
     };
@@ -74,12 +82,22 @@ test('wasm engine', async (t) => {
     assert.ok(out.empty.question && out.empty.notes.length > 0);
   });
 
+  await t.test('Scorer ranks like the formula; variants are named', () => {
+    assert.deepEqual(out.scorer, [2, 0]);
+    assert.equal(out.variant, 'content');
+    assert.deepEqual(out.variants, ['balanced', 'collaborative', 'content', 'discovery', 'no-questions']);
+  });
+
   await t.test('bad input is a JS Error with the reason, never a crash', () => {
     assert.match(out.errors.truncated, /^Error: .*checksum|truncated/);
     assert.match(out.errors.corruptProfile, /unreadable/);
     assert.match(out.errors.unknownItem, /no item with id "no-such-id"/);
     assert.match(out.errors.badKind, /unknown feedback "meh"/);
     assert.match(out.errors.badControls, /diversity/);
+    assert.match(out.errors.badVariant, /unknown variant "bogus"/);
+    assert.match(out.errors.badImport, /version/);
+    assert.match(out.errors.scorerShape, /^Error: /);
+    assert.match(out.errors.scorerUser, /^Error: /);
     assert.deepEqual(errors, []);
   });
 });

@@ -9,9 +9,11 @@ import { chromium } from 'playwright-core';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json' };
-const SERVED = ['pkg', 'models', 'tests/fixtures', 'tests/browser/pages', 'www'];
+const SERVED = ['pkg', 'models', 'tests/fixtures', 'tests/browser/pages', 'www', 'benchmarks/browser'];
 
+/** Serves the repository's public folders; `sent()` is the bytes served so far. */
 export function serve() {
+  let sent = 0;
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
     const file = path.normalize(path.join(REPO, url));
@@ -20,10 +22,12 @@ export function serve() {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    const size = fs.statSync(file).size;
+    sent += size;
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': size });
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, sent: () => sent, close: () => server.close() })));
 }
 
 export async function browser() {

@@ -17,27 +17,6 @@ let catalog = null;
 let variant = null;
 let channel = null;
 
-async function download(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not download ${url}: HTTP ${res.status}`);
-  const total = Number(res.headers.get('Content-Length')) || 0;
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    postMessage({ type: 'progress', loaded, total });
-  }
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  return bytes;
-}
-
 // One writer at a time across every tab of this origin.
 function locked(fn) {
   return navigator.locks ? navigator.locks.request(`kith-profile:${catalog}`, fn) : fn();
@@ -76,7 +55,7 @@ function state(reply, sync) {
 const ops = {
   async init({ bundle, variant: wanted }) {
     await init();
-    kith = new Kith(await download(bundle));
+    kith = await Kith.load(bundle, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
     const info = kith.info();
     catalog = info.name;
     let variantProblem = null;

@@ -4,6 +4,7 @@
 //! `Encoder` embeds text; `Kith` is a loaded bundle and `Session` one
 //! visitor's conversation over it (the façade of `crate::session`).
 
+mod download;
 mod store;
 
 use wasm_bindgen::prelude::*;
@@ -138,6 +139,17 @@ impl WasmKith {
         Ok(WasmKith {
             engine: std::rc::Rc::new(engine),
         })
+    }
+
+    /// Downloads a bundle and loads it; `onProgress(loaded, total)` is
+    /// called as bytes arrive (`total` 0 when unknown). A failed download
+    /// or a bad file rejects with the reason.
+    pub async fn load(
+        url: String,
+        on_progress: Option<js_sys::Function>,
+    ) -> Result<WasmKith, JsError> {
+        let bytes = download::download(&url, on_progress).await?;
+        WasmKith::new(&bytes)
     }
 
     /// What the bundle is: name, nouns, attribution, item count, whether

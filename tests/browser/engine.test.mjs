@@ -88,6 +88,21 @@ test('wasm engine', async (t) => {
     assert.deepEqual(out.variants, ['balanced', 'collaborative', 'content', 'discovery', 'no-questions']);
   });
 
+  await t.test('Kith.load downloads with progress; a missing URL is an Error', async () => {
+    const r = await page.evaluate(async () => {
+      const { Kith } = await window.kith;
+      const seen = [];
+      const k = await Kith.load('/models/goodbooks.kith', (loaded, total) => seen.push([loaded, total]));
+      let missing = null;
+      try { await Kith.load('/models/missing.kith'); } catch (e) { missing = `${e.constructor.name}: ${e.message}`; }
+      return { items: k.info().items, seen: seen.length, last: seen[seen.length - 1], missing };
+    });
+    assert.ok(r.items >= 10000);
+    assert.ok(r.seen > 1, `progress reported ${r.seen} times`);
+    assert.equal(r.last[0], r.last[1], 'the last report is the whole file');
+    assert.match(r.missing, /^Error: could not download \/models\/missing.kith: HTTP 404/);
+  });
+
   await t.test('bad input is a JS Error with the reason, never a crash', () => {
     assert.match(out.errors.truncated, /^Error: .*checksum|truncated/);
     assert.match(out.errors.corruptProfile, /unreadable/);

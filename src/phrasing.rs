@@ -9,11 +9,23 @@
 
 use serde::Serialize;
 
+use crate::bundle::TagStat;
 use crate::catalog::Catalog;
 use crate::graph::name_key;
 use crate::mentions::{title_variants, MentionIndex, Target};
 use crate::profile::{Pending, Profile};
 use crate::session::Recommendation;
+
+/// What the guard checks names against: the catalog's titles, creators and tags.
+#[derive(Debug, Clone, Copy)]
+pub struct Grounding<'a> {
+    /// Finds titles, creators and tags in text.
+    pub names: &'a MentionIndex,
+    /// The items the names point to.
+    pub catalog: &'a Catalog,
+    /// The tag vocabulary (indexes of tag mentions).
+    pub tags: &'a [TagStat],
+}
 
 /// Longest accepted output, in words.
 pub const MAX_WORDS: usize = 40;
@@ -32,11 +44,35 @@ pub enum Purpose {
     Explanation,
 }
 
+/// The kind of sentence, which picks the worked examples in the prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// "Readers who liked X also liked this."
+    ReadersLikeYou,
+    /// Next in / from a series the visitor liked.
+    Series,
+    /// Close to the visitor's own words.
+    Theme,
+    /// By a creator the visitor liked or asked for.
+    Creator,
+    /// Carries the asked-for tags.
+    Tags,
+    /// Widely read.
+    Popular,
+    /// "Are you in the mood for …?"
+    TagQuestion,
+    /// "Which of these appeals most: …?"
+    ItemsQuestion,
+}
+
 /// Everything a phrased sentence may say: the engine's facts, nothing else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Facts {
     /// Question or explanation.
     pub purpose: Purpose,
+    /// Which kind of question or explanation.
+    pub kind: Kind,
     /// The engine's template sentence: the fallback, and the model's input.
     pub template: String,
     /// The recommended item's title (explanations).
@@ -83,6 +119,9 @@ pub enum Rejection {
     /// A question that no longer asks.
     #[error("not a question")]
     NotAQuestion,
+    /// Says the same thing twice ("fans of Dune fans of Dune").
+    #[error("repeats itself")]
+    Repetitive,
     /// The model failed to run.
     #[error("the model failed: {0}")]
     Failed(String),
@@ -128,6 +167,7 @@ impl PhrasingStats {
                     Rejection::Missing(_) => "missing",
                     Rejection::Avoided(_) => "avoided",
                     Rejection::NotAQuestion => "not_a_question",
+                    Rejection::Repetitive => "repetitive",
                     Rejection::Failed(_) => "failed",
                 };
                 *self.reasons.entry(key.to_string()).or_default() += 1;
@@ -197,8 +237,18 @@ pub fn explanation_facts(rec: &Recommendation, avoided: Vec<String>) -> Facts {
     creators.extend(rec.creators.iter().cloned());
     let mut topics: Vec<String> = because.tags.iter().map(|t| plain(t)).collect();
     topics.extend(rec.tags.iter().map(|t| plain(t)));
+    use crate::rank::Signal;
+    let kind = match because.signal {
+        Signal::Series => Kind::Series,
+        Signal::Creator => Kind::Creator,
+        Signal::ReadersLikeYou => Kind::ReadersLikeYou,
+        Signal::Theme if because.phrase.is_some() => Kind::Theme,
+        Signal::Theme | Signal::Tags => Kind::Tags,
+        Signal::Popular => Kind::Popular,
+    };
     Facts {
         purpose: Purpose::Explanation,
+        kind,
         template: because.text.clone(),
         item: Some(rec.title.clone()),
         titles: because.items.clone(),
@@ -230,6 +280,11 @@ pub fn question_facts(
     };
     Facts {
         purpose: Purpose::Question,
+        kind: if topic.is_some() {
+            Kind::TagQuestion
+        } else {
+            Kind::ItemsQuestion
+        },
         template: question.to_string(),
         item: None,
         titles: titles.clone(),
@@ -242,67 +297,106 @@ pub fn question_facts(
     }
 }
 
-/// Standing instructions and two worked examples. Fixed text, so the model's
-/// cache of it is reused across calls.
+/// Standing instructions: fixed text, so the model's cache of it is reused.
 const SYSTEM: &str =
-    "You are Kith, a friendly book lover helping someone choose what to read next. \
-You rewrite one sentence so it sounds warm and natural, like a friend talking. \
-Keep every title and name exactly as given. Add nothing that is not in the facts: \
-no other books, authors, plot details or opinions. Answer with one short sentence.";
+    "You are a friendly bookseller. Say the given reason to a customer in one short, \
+warm sentence. Keep every title exactly. Add nothing new.";
 
-const EXAMPLES: [(&str, &str); 2] = [
-    (
-        "Facts: the book: The Two Towers; you liked: The Fellowship of the Ring.\n\
-         Sentence: Next in the The Lord of the Rings series, after The Fellowship of the Ring, which you liked.\n\
-         Rewrite the sentence:",
-        "Since you enjoyed The Fellowship of the Ring, The Two Towers is the natural next step.",
-    ),
-    (
-        "Facts: the question is about: historical fiction.\n\
-         Sentence: Are you in the mood for books tagged \u{201c}historical fiction\u{201d}?\n\
-         Rewrite the question:",
-        "Do you feel like some historical fiction?",
-    ),
-];
+/// Two worked examples per kind of sentence: a 135M-parameter model copies
+/// the shape of an example far better than it follows instructions
+/// (measured: docs/BENCHMARKS.md §5).
+fn examples(kind: Kind) -> [(&'static str, &'static str); 2] {
+    match kind {
+        Kind::ReadersLikeYou => [
+            ("Book: Gone Girl. Reason: Readers who liked The Girl on the Train also liked Gone Girl.",
+             "If The Girl on the Train hooked you, Gone Girl should too."),
+            ("Book: Matilda. Reason: Readers who liked The BFG also liked Matilda.",
+             "Lots of people who loved The BFG went on to love Matilda."),
+        ],
+        Kind::Series => [
+            ("Book: The Two Towers. Reason: Next in the The Lord of the Rings series, after The Fellowship of the Ring, which you liked.",
+             "You enjoyed The Fellowship of the Ring, so The Two Towers is next."),
+            ("Book: Catching Fire. Reason: Next in the The Hunger Games series, after The Hunger Games, which you liked.",
+             "Since you liked The Hunger Games, Catching Fire picks up the story."),
+        ],
+        Kind::Theme => [
+            ("Book: Emma. Reason: Close to what you described: \u{201c}witty village romance\u{201d}.",
+             "Emma is a close match for the witty village romance you described."),
+            ("Book: The Martian. Reason: Close to what you described: \u{201c}survival in space\u{201d}.",
+             "The Martian fits the survival in space you asked for."),
+        ],
+        Kind::Creator => [
+            ("Book: Emma. Reason: Also by Jane Austen, who wrote Persuasion.",
+             "Emma is by Jane Austen too, like Persuasion."),
+            ("Book: Carrie. Reason: Also by Stephen King, who wrote Misery.",
+             "Carrie is another Stephen King, like Misery."),
+        ],
+        Kind::Tags => [
+            ("Book: The Martian. Reason: Science fiction and survival, as you asked.",
+             "The Martian is the science fiction and survival you asked for."),
+            ("Book: Rebecca. Reason: Gothic, as you asked.",
+             "Rebecca is just the gothic read you asked for."),
+        ],
+        Kind::Popular => [
+            ("Book: Matilda. Reason: Widely loved: one of the most popular here (600,000 ratings).",
+             "Matilda is one of the most loved books here."),
+            ("Book: Dracula. Reason: Widely loved: one of the most popular here (700,000 ratings).",
+             "Dracula is a favourite of many readers here."),
+        ],
+        Kind::TagQuestion => [
+            ("Question: Are you in the mood for books tagged \u{201c}historical fiction\u{201d}?",
+             "Do you feel like some historical fiction?"),
+            ("Question: Are you in the mood for books tagged \u{201c}humor\u{201d}?",
+             "Would you like something with humor?"),
+        ],
+        Kind::ItemsQuestion => [
+            ("Question: To narrow it down: which of these books appeals most: Emma, Dracula or Matilda? (Or none of them.)",
+             "Which of these sounds best to you: Emma, Dracula or Matilda?"),
+            ("Question: To narrow it down: which of these books appeals most: Carrie, Persuasion or The Martian? (Or none of them.)",
+             "Any of these take your fancy: Carrie, Persuasion or The Martian?"),
+        ],
+    }
+}
+
+/// A title without its series suffix ("Dune (Dune Chronicles, #1)" → "Dune"):
+/// what a friend would say, and easier for a small model to keep intact.
+fn short(title: &str) -> String {
+    let (base, _) = crate::catalog::parse_series(title);
+    let base = base.trim();
+    if base.is_empty() {
+        title.to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+/// The template with every fact title in its short form.
+fn short_template(f: &Facts) -> String {
+    let mut t = f.template.clone();
+    for title in f.titles.iter().chain(f.item.iter()) {
+        t = t.replace(title.as_str(), &short(title));
+    }
+    // "…also liked this." names the book, so the rewrite keeps it.
+    if let Some(item) = &f.item {
+        t = t.replace("liked this.", &format!("liked {}.", short(item)));
+    }
+    t
+}
 
 /// The ChatML prompt for a set of facts (SmolLM2's template).
 pub fn prompt(f: &Facts) -> String {
     let mut s = format!("<|im_start|>system\n{SYSTEM}<|im_end|>\n");
-    for (user, assistant) in EXAMPLES {
+    for (user, assistant) in examples(f.kind) {
         s.push_str(&format!(
             "<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{assistant}<|im_end|>\n"
         ));
     }
-    let mut facts: Vec<String> = Vec::new();
-    if let Some(item) = &f.item {
-        facts.push(format!("the book: {item}"));
-    }
-    match f.purpose {
-        Purpose::Explanation => {
-            if !f.titles.is_empty() {
-                facts.push(format!("you liked: {}", f.titles.join(", ")));
-            }
-            if let Some(ph) = &f.phrase {
-                facts.push(format!("you asked for: {ph}"));
-            }
-        }
-        Purpose::Question => {
-            if let Some(t) = &f.asked_topic {
-                facts.push(format!("the question is about: {t}"));
-            }
-            if !f.titles.is_empty() {
-                facts.push(format!("the options: {}", f.titles.join("; ")));
-            }
-        }
-    }
-    let ask = match f.purpose {
-        Purpose::Explanation => "Rewrite the sentence:",
-        Purpose::Question => "Rewrite the question:",
+    let user = match &f.item {
+        Some(item) => format!("Book: {}. Reason: {}", short(item), short_template(f)),
+        None => format!("Question: {}", short_template(f)),
     };
     s.push_str(&format!(
-        "<|im_start|>user\nFacts: {}.\nSentence: {}\n{ask}<|im_end|>\n<|im_start|>assistant\n",
-        facts.join("; "),
-        f.template
+        "<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
     ));
     s
 }
@@ -347,12 +441,7 @@ fn clean(output: &str) -> String {
 /// The checks that can fail as soon as the words are there: length, talk
 /// about itself, names outside the facts, avoided topics. Run on every
 /// streamed prefix, so nothing they forbid is ever displayed for long.
-fn check_words(
-    f: &Facts,
-    text: &str,
-    names: &MentionIndex,
-    catalog: &Catalog,
-) -> Result<(), Rejection> {
+fn check_words(f: &Facts, text: &str, g: &Grounding) -> Result<(), Rejection> {
     if text.chars().count() > MAX_CHARS || text.split_whitespace().count() > MAX_WORDS {
         return Err(Rejection::TooLong);
     }
@@ -373,13 +462,28 @@ fn check_words(
             return Err(Rejection::OffTopic(meta.to_string()));
         }
     }
+    for a in &f.avoided {
+        // The template itself may name it ("…not horror"): then so may the rewrite.
+        if contains_words(text, a) && !contains_words(&f.template, a) {
+            return Err(Rejection::Avoided(a.clone()));
+        }
+    }
     // Every catalog title or creator it names must be one of the facts.
     let allowed_titles: Vec<&String> = f.titles.iter().chain(f.item.iter()).collect();
     let allowed_creators: Vec<String> = f.creators.iter().map(|c| name_key(c)).collect();
-    for m in names.find(text) {
+    // Exact names only: typo tolerance is for reading visitors, and would
+    // read "Guide" as the surname "Guice".
+    for m in g
+        .names
+        .find_in_sentence(text)
+        .into_iter()
+        .filter(|m| m.exact)
+    {
         match m.target {
             Target::Item(i) => {
-                let Some(item) = catalog.get(i) else { continue };
+                let Some(item) = g.catalog.get(i) else {
+                    continue;
+                };
                 let ok = allowed_titles.iter().any(|t| same_title(t, &item.title))
                     // A title that is also a topic, the visitor's words or in the template.
                     || f.topics.iter().any(|t| same_title(t, &item.title))
@@ -400,7 +504,28 @@ fn check_words(
                     return Err(Rejection::Invented(c));
                 }
             }
-            Target::Tag(_) => {}
+            Target::Tag(t) => {
+                // Describing the book with a topic it is not tagged with is a claim
+                // the engine never made.
+                let Some(stat) = g.tags.get(t) else { continue };
+                let plain_name = plain(&stat.name);
+                let ok = f.topics.contains(&plain_name)
+                    || contains_words(&f.template, &plain_name)
+                    || f.phrase
+                        .as_deref()
+                        .is_some_and(|ph| contains_words(ph, &plain_name));
+                if !ok {
+                    return Err(Rejection::Invented(plain_name));
+                }
+            }
+        }
+    }
+    // Bracketed asides ("(Dune Chronicles #1)") must come from the facts too.
+    for aside in bracketed(text) {
+        let from_facts = allowed_titles.iter().any(|t| t.contains(aside.as_str()))
+            || f.template.contains(aside.as_str());
+        if !from_facts {
+            return Err(Rejection::Invented(format!("({aside})")));
         }
     }
     // Anything it quotes must be quoted from the facts.
@@ -418,32 +543,30 @@ fn check_words(
             return Err(Rejection::Invented(quoted));
         }
     }
-    for a in &f.avoided {
-        // The template itself may name it ("…not horror"): then so may the rewrite.
-        if contains_words(text, a) && !contains_words(&f.template, a) {
-            return Err(Rejection::Avoided(a.clone()));
-        }
-    }
     Ok(())
 }
 
 /// Checks a generated sentence against its facts; returns the cleaned
 /// sentence to show, or why it must not be shown.
-pub fn check(
-    f: &Facts,
-    output: &str,
-    names: &MentionIndex,
-    catalog: &Catalog,
-) -> Result<String, Rejection> {
+pub fn check(f: &Facts, output: &str, g: &Grounding) -> Result<String, Rejection> {
     let text = clean(output);
     if text.split_whitespace().count() < 3 {
         return Err(Rejection::Empty);
     }
-    check_words(f, &text, names, catalog)?;
+    check_words(f, &text, g)?;
     for t in &f.required {
         if !names_title(&text, t) {
             return Err(Rejection::Missing(t.clone()));
         }
+    }
+    // An explanation is about its book: it must name it.
+    if let (Purpose::Explanation, Some(item)) = (f.purpose, &f.item) {
+        if !names_title(&text, item) {
+            return Err(Rejection::Missing(item.clone()));
+        }
+    }
+    if repeats(&text) {
+        return Err(Rejection::Repetitive);
     }
     if let Some(topic) = &f.asked_topic {
         let kept = contains_words(&text, topic)
@@ -459,6 +582,29 @@ pub fn check(
         return Err(Rejection::NotAQuestion);
     }
     Ok(text)
+}
+
+/// True when a run of three words comes back, or the sentence names the
+/// same thing twice over ("a series of Dune, which is a series of Dune").
+fn repeats(text: &str) -> bool {
+    let ws: Vec<String> = lower_words(text).split(' ').map(str::to_string).collect();
+    let mut seen = std::collections::HashSet::new();
+    ws.windows(3).any(|w| !seen.insert(w.join(" ")))
+}
+
+fn bracketed(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(a) = rest.find('(') {
+        match rest[a + 1..].find(')') {
+            Some(b) => {
+                out.push(rest[a + 1..a + 1 + b].to_string());
+                rest = &rest[a + 1 + b + 1..];
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 fn quoted_spans(text: &str) -> Vec<String> {
@@ -488,10 +634,9 @@ fn quoted_spans(text: &str) -> Vec<String> {
 /// model at once); the final check then decides. When the result is the
 /// template, the caller replaces what it streamed.
 pub fn phrase(
-    g: &mut dyn Generator,
+    model: &mut dyn Generator,
     f: &Facts,
-    names: &MentionIndex,
-    catalog: &Catalog,
+    g: &Grounding,
     on_text: &mut dyn FnMut(&str) -> bool,
 ) -> Phrased {
     let mut all = String::new();
@@ -511,7 +656,7 @@ pub fn phrase(
                 None => "",
             },
         };
-        if let Err(r) = check_words(f, &clean(visible), names, catalog) {
+        if let Err(r) = check_words(f, &clean(visible), g) {
             early = Some(r);
             return false;
         }
@@ -524,7 +669,7 @@ pub fn phrase(
         }
         para_end.is_none()
     };
-    let result = g.generate(&prompt(f), MAX_TOKENS, &mut stream);
+    let result = model.generate(&prompt(f), MAX_TOKENS, &mut stream);
     let generated = match result {
         Ok(t) => t,
         Err(e) => {
@@ -538,7 +683,7 @@ pub fn phrase(
     };
     let verdict = match early {
         Some(r) => Err(r),
-        None => check(f, &generated, names, catalog),
+        None => check(f, &generated, g),
     };
     match verdict {
         Ok(text) => {

@@ -305,6 +305,15 @@ impl Engine {
         &self.names
     }
 
+    /// What the phrasing guard checks generated text against.
+    pub fn grounding(&self) -> crate::phrasing::Grounding<'_> {
+        crate::phrasing::Grounding {
+            names: &self.names,
+            catalog: &self.bundle.catalog,
+            tags: &self.bundle.attributes.tags,
+        }
+    }
+
     /// The knowledge graph.
     pub fn graph(&self) -> &Graph {
         &self.graph

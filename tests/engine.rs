@@ -601,7 +601,10 @@ impl kith::phrasing::Generator for Says {
         _max: usize,
         on_text: &mut dyn FnMut(&str) -> bool,
     ) -> Result<String, String> {
-        assert!(prompt.contains("Facts:") && prompt.ends_with("<|im_start|>assistant\n"));
+        assert!(
+            (prompt.contains("Reason: ") || prompt.contains("Question: "))
+                && prompt.ends_with("<|im_start|>assistant\n")
+        );
         let s = self.0.map_err(str::to_string)?;
         on_text(s);
         Ok(s.to_string())
@@ -625,7 +628,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
     let mut stats = PhrasingStats::default();
     let mut run = |said: Result<&'static str, &'static str>| {
         let mut streamed = String::new();
-        let out = phrase(&mut Says(said), &f, e.names(), e.catalog(), &mut |t| {
+        let out = phrase(&mut Says(said), &f, &e.grounding(), &mut |t| {
             streamed.push_str(t);
             true
         });
@@ -669,6 +672,22 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         Rejection::Missing(_)
     ));
     assert_eq!(
+        bad(run(Ok("Loved Dune? Then read more Dune."))),
+        Rejection::Missing("Dune Messiah (Dune Chronicles, #2)".into())
+    );
+    assert_eq!(
+        bad(run(Ok("Dune Messiah is a book of Dune, a book of Dune."))),
+        Rejection::Repetitive
+    );
+    assert_eq!(
+        bad(run(Ok("Loved Dune? Dune Messiah is full of vampires."))),
+        Rejection::Invented("vampires".into())
+    );
+    assert_eq!(
+        bad(run(Ok("Loved Dune? Dune Messiah (Book Two) continues it."))),
+        Rejection::Invented("(Book Two)".into())
+    );
+    assert_eq!(
         bad(run(Ok("As an AI, I think Dune readers like it."))),
         Rejection::OffTopic("as an ai".into())
     );
@@ -680,9 +699,9 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         Rejection::Failed(_)
     ));
     assert_eq!(stats.kept, 1);
-    assert_eq!(stats.rejected, 8);
-    assert_eq!(stats.reasons["invented"], 3);
-    assert!((stats.rejection_rate() - 8.0 / 9.0).abs() < 1e-6);
+    assert_eq!(stats.rejected, 12);
+    assert_eq!(stats.reasons["invented"], 5);
+    assert!((stats.rejection_rate() - 12.0 / 13.0).abs() < 1e-6);
 
     // Avoided topics stay unnamed; a question must stay a question about its topic.
     let mut p = e.new_profile();
@@ -706,8 +725,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         phrase(
             &mut Says(Ok(Box::leak(said.into_boxed_str()))),
             &q,
-            e.names(),
-            e.catalog(),
+            &e.grounding(),
             &mut |_| true,
         )
     };

@@ -42,6 +42,15 @@ pub struct ChatArgs {
     /// How many recommendations per reply.
     #[arg(long, default_value_t = 5)]
     k: usize,
+    /// Phrase the question and the explanations with the small language model
+    /// (default file: models/SmolLM2-135M-Instruct.q8.gguf, from `kith model
+    /// fetch --llm` and `kith model convert --llm`). Every sentence is checked
+    /// against the engine's facts; a rejected one falls back to the template.
+    #[arg(long, num_args = 0..=1, default_missing_value = "models/SmolLM2-135M-Instruct.q8.gguf")]
+    llm: Option<PathBuf>,
+    /// With --llm: how many explanations per reply to phrase.
+    #[arg(long, default_value_t = 3)]
+    phrase: usize,
 }
 
 pub(super) fn load_engine(path: &PathBuf) -> Result<Engine> {
@@ -153,8 +162,62 @@ const CHAT_HELP: &str =
     "Type what you like. Commands: /love N, /nope N, /more N, /seen N (N = list number), \
 /diversity X (0-1), /avoid TAG, /profile, /reset, /quit.";
 
+/// Phrases a reply's question and first explanations, streaming each to the
+/// terminal and saying when the guard kept the template instead.
+fn print_phrasings(
+    engine: &Engine,
+    p: &Profile,
+    r: &Reply,
+    llm: &mut crate::llm::Llm,
+    top: usize,
+    stats: &mut crate::phrasing::PhrasingStats,
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::phrasing::{phrase, reply_facts, Slot};
+    for (slot, facts) in reply_facts(engine, p, r, top) {
+        match slot {
+            Slot::Question => write!(out, "  ~ question: ")?,
+            Slot::Recommendation(i) => write!(out, "  ~ {:>2}: ", i + 1)?,
+        }
+        out.flush()?;
+        let mut sink = |t: &str| {
+            let _ = write!(std::io::stdout(), "{t}");
+            let _ = std::io::stdout().flush();
+            true
+        };
+        let got = phrase(llm, &facts, &engine.grounding(), &mut sink);
+        stats.add(&got);
+        match &got.rejection {
+            None => writeln!(out)?,
+            Some(why) => writeln!(out, "  [rejected: {why}; shown instead: {}]", got.text)?,
+        }
+    }
+    writeln!(
+        out,
+        "  (phrasing: {} kept, {} rejected so far)",
+        stats.kept, stats.rejected
+    )?;
+    Ok(())
+}
+
 pub fn run_chat(a: ChatArgs) -> Result<()> {
     let engine = load_engine(&a.bundle)?;
+    let mut llm = match &a.llm {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| {
+                format!(
+                    "{} (get it with `kith model fetch --llm && kith model convert --llm`)",
+                    path.display()
+                )
+            })?;
+            Some(
+                crate::llm::Llm::from_gguf_bytes(&bytes)
+                    .with_context(|| path.display().to_string())?,
+            )
+        }
+        None => None,
+    };
+    let mut stats = crate::phrasing::PhrasingStats::default();
     let mut p: Profile = match &a.profile {
         Some(path) if path.exists() => {
             let json = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
@@ -273,7 +336,12 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
             _ => engine.say(&mut p, line),
         };
         match result {
-            Ok(r) => print_reply(&r, &mut out)?,
+            Ok(r) => {
+                print_reply(&r, &mut out)?;
+                if let Some(llm) = llm.as_mut() {
+                    print_phrasings(&engine, &p, &r, llm, a.phrase, &mut stats, &mut out)?;
+                }
+            }
             Err(e) => writeln!(out, "kith: {e}")?,
         }
         save(&p)?;

@@ -241,39 +241,7 @@ pub fn simulate(
     engine.options = settings.options.clone();
     let k = settings.k;
 
-    // Sample users with enough history to describe and enough targets to find.
-    let mut eligible: Vec<usize> = (0..train.n_rows())
-        .filter(|&u| train.row(u).len() >= 5 && !test.row(u).is_empty())
-        .collect();
-    {
-        use rand::seq::SliceRandom;
-        eligible.shuffle(&mut rng(settings.seed ^ 0x5157));
-    }
-    eligible.truncate(settings.users);
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for it in bundle.catalog.items() {
-        for t in &it.tags {
-            *df.entry(t.as_str()).or_default() += 1;
-        }
-    }
-    let users: Vec<SimUser> = eligible
-        .iter()
-        .map(|&u| {
-            let mut by_rating: Vec<(ItemIdx, f32)> = train
-                .row(u)
-                .iter()
-                .copied()
-                .zip(train.row_values(u).iter().copied())
-                .collect();
-            by_rating.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            SimUser {
-                opening: opening(bundle, &train, u, &df),
-                targets: test.row(u).to_vec(),
-                history: train.row(u).to_vec(),
-                top5: by_rating.iter().take(5).map(|x| x.0).collect(),
-            }
-        })
-        .collect();
+    let users = sample_users(bundle, &train, &test, settings);
 
     let mut results = Vec::new();
     let mut final_lists: Vec<Vec<ItemIdx>> = Vec::new();
@@ -288,7 +256,7 @@ pub fn simulate(
         let runs: Vec<Conversation> = users
             .par_iter()
             .map(|su| {
-                let r = converse(&engine, su, settings.turns, k);
+                let r = converse(&engine, su, settings.turns, k, None);
                 let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(name, d, users.len());
                 r
@@ -422,6 +390,74 @@ struct Conversation {
     transcript: Vec<String>,
 }
 
+/// Samples users with enough history to describe and enough targets to find,
+/// each with the opening sentence they say.
+fn sample_users(
+    bundle: &Bundle,
+    train: &SparseMatrix,
+    test: &SparseMatrix,
+    settings: &SimulationSettings,
+) -> Vec<SimUser> {
+    // Sample users with enough history to describe and enough targets to find.
+    let mut eligible: Vec<usize> = (0..train.n_rows())
+        .filter(|&u| train.row(u).len() >= 5 && !test.row(u).is_empty())
+        .collect();
+    {
+        use rand::seq::SliceRandom;
+        eligible.shuffle(&mut rng(settings.seed ^ 0x5157));
+    }
+    eligible.truncate(settings.users);
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for it in bundle.catalog.items() {
+        for t in &it.tags {
+            *df.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    eligible
+        .iter()
+        .map(|&u| {
+            let mut by_rating: Vec<(ItemIdx, f32)> = train
+                .row(u)
+                .iter()
+                .copied()
+                .zip(train.row_values(u).iter().copied())
+                .collect();
+            by_rating.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            SimUser {
+                opening: opening(bundle, &train, u, &df),
+                targets: test.row(u).to_vec(),
+                history: train.row(u).to_vec(),
+                top5: by_rating.iter().take(5).map(|x| x.0).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The replies of simulated conversations (opening, then answers to
+/// questions and follow-ups, as in [`simulate`]'s information-gain run) with
+/// the profile as it stood after each: the material for measuring phrasing.
+/// Uses the bundle's own factors (no retraining: accuracy is not measured).
+pub fn dialogues(
+    engine: &Engine,
+    full: &SparseMatrix,
+    settings: &SimulationSettings,
+) -> Result<Vec<Vec<(Profile, crate::session::Reply)>>, SimulationError> {
+    let bundle = engine.bundle();
+    if full.n_cols() != bundle.catalog.len() {
+        return Err(SimulationError::CatalogMismatch);
+    }
+    let (train, test) = full.split_per_row(0.25, settings.seed);
+    let users = sample_users(bundle, &train, &test, settings);
+    users
+        .iter()
+        .map(|su| {
+            let mut seen = Vec::new();
+            converse(engine, su, settings.turns, settings.k, Some(&mut seen))?;
+            Ok(seen)
+        })
+        .collect()
+}
+
 /// One simulated conversation: per-turn (HR, NDCG), the first hit's turn,
 /// questions asked, the final list and a transcript.
 fn converse(
@@ -429,6 +465,7 @@ fn converse(
     su: &SimUser,
     turns: usize,
     k: usize,
+    mut record: Option<&mut Vec<(Profile, crate::session::Reply)>>,
 ) -> Result<Conversation, EngineError> {
     let mut p: Profile = engine.new_profile();
     p.controls.count = k;
@@ -443,6 +480,9 @@ fn converse(
     let mut reply = engine.say(&mut p, &su.opening)?;
     let mut last_list: Vec<ItemIdx> = Vec::new();
     for t in 0..=turns {
+        if let Some(r) = record.as_deref_mut() {
+            r.push((p.clone(), reply.clone()));
+        }
         let list: Vec<ItemIdx> = reply
             .recommendations
             .iter()

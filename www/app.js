@@ -8,6 +8,70 @@ let kith = null;
 const call = (op, args) => kith.call(op, args);
 let info = null;
 
+// Friendlier wording (the optional language model). The preference is the
+// visitor's: 'on', 'off' (declined), or unset (not asked yet).
+const LLM_URL = 'smollm2.gguf';
+const PREF = 'kith-phrasing';
+const pref = () => { try { return localStorage.getItem(PREF); } catch { return null; } };
+const setPref = (v) => { try { localStorage.setItem(PREF, v); } catch { /* private mode: this visit only */ } };
+const lowMemory = () => typeof navigator.deviceMemory === 'number' && navigator.deviceMemory < 4;
+let shown = { turn: -1, question: null, whys: [] };
+
+function phrasingStatus(text) {
+  $('phrasing-status').textContent = text;
+  $('phrasing-status').hidden = !text;
+}
+
+async function setPhrasing(on) {
+  $('phrasing').checked = on;
+  $('phrasing-offer').hidden = true;
+  setPref(on ? 'on' : 'off');
+  try {
+    const r = await call('phrasing', { on, url: LLM_URL });
+    if (on) {
+      shown.turn = r.turn;
+      phrasingStatus('Friendlier wording is on: each sentence is checked against the facts before it is shown.');
+    } else {
+      phrasingStatus('');
+    }
+  } catch (err) {
+    $('phrasing').checked = false;
+    phrasingStatus(`The language model could not be loaded (${err.message}); Kith's own wording is used.`);
+  }
+}
+
+// The sentence a phrasing message is about, if it is still on screen.
+function phrasedElement(m) {
+  if (m.turn !== shown.turn) return null;
+  return m.slot.kind === 'question' ? shown.question : shown.whys[m.slot.index] || null;
+}
+
+function onPhrase(e) {
+  const el = phrasedElement(e.detail);
+  if (!el) return;
+  if (!el.dataset.template) el.dataset.template = el.textContent;
+  if (!el.classList.contains('phrasing')) { el.classList.add('phrasing'); el.textContent = ''; }
+  el.textContent += e.detail.text;
+}
+
+function onPhrased(e) {
+  const m = e.detail;
+  if (m.stats) {
+    phrasingStatus(`Friendlier wording is on: ${m.stats.kept} sentences kept, ${m.stats.rejected} replaced by Kith's own wording after checking them against the facts.`);
+  }
+  const el = phrasedElement(m);
+  if (!el) return;
+  const template = el.dataset.template || el.textContent;
+  el.classList.remove('phrasing');
+  if (m.result && m.result.kept) {
+    el.textContent = m.result.text;
+    el.classList.add('friendly');
+    el.title = `Kith's own wording: ${template}`;
+  } else {
+    el.textContent = template;
+  }
+}
+
 // Another tab saved or deleted: show where the shared profile now stands.
 function changed(e) {
   const m = e.detail;
@@ -17,7 +81,7 @@ function changed(e) {
     kithSays(info.openingQuestion);
   } else {
     kithSays('Updated from your other tab.');
-    if (m.reply) render(m.reply);
+    if (m.reply) render(m.reply, m.turn);
   }
   renderSummary(m.summary);
 }
@@ -109,7 +173,7 @@ function cards(reply) {
   return list;
 }
 
-function render(reply) {
+function render(reply, turnToken) {
   const text = reply.recommendations.length
     ? (reply.turn === 0 ? 'Here are some ideas:' : 'Here is what I would pick now:')
     : 'I have nothing left to suggest with these settings.';
@@ -117,9 +181,12 @@ function render(reply) {
   const h = heard(reply.understood);
   if (h) li.insertBefore(el('p', 'heard', h), li.firstChild);
   for (const n of reply.notes) li.append(el('p', 'note', n));
-  li.append(cards(reply));
+  const list = cards(reply);
+  li.append(list);
+  shown = { turn: turnToken, question: null, whys: [...list.querySelectorAll('.why')] };
   if (reply.question) {
     const q = kithSays(reply.question);
+    shown.question = q.querySelector('.text');
     const replies = el('div', 'replies');
     const quick = reply.question_about && reply.question_about.kind === 'items'
       ? ['The first', 'The second', 'The third', 'None of them']
@@ -173,15 +240,25 @@ function turn(label, action) {
   if (label) say(label);
   busy = busy.then(async () => {
     try {
-      const { reply, summary } = await action();
+      const { reply, summary, turn: token } = await action();
       renderSummary(summary);
-      if (reply) render(reply);
+      if (reply) {
+        render(reply, token);
+        offerPhrasing();
+      }
       document.dispatchEvent(new CustomEvent('kith-shown', { detail: { ids: reply ? reply.recommendations.map((r) => r.id) : [] } }));
     } catch (err) {
       kithSays(`Sorry, that went wrong: ${err.message}`);
     }
   });
   return busy;
+}
+
+// The first time there is something to word, offer the model once; never
+// on a device that reports little memory, never again once declined.
+function offerPhrasing() {
+  if (pref() !== null || lowMemory() || $('phrasing').checked) return;
+  $('phrasing-offer').hidden = false;
 }
 
 function setControls(controls) { return turn(null, () => call('controls', { controls })); }
@@ -221,7 +298,7 @@ $('import').addEventListener('change', async () => {
     kithSays(info.openingQuestion);
     for (const t of start.history) say(t.said);
     renderSummary(start.summary);
-    if (start.reply) render(start.reply);
+    if (start.reply) render(start.reply, start.turn);
   } catch (err) {
     kithSays(`That file could not be imported: ${err.message}. Your profile is unchanged.`);
   }
@@ -259,6 +336,12 @@ async function offlineReady() {
     kith = new KithClient();
     kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
     kith.addEventListener('changed', changed);
+    kith.addEventListener('phrase', onPhrase);
+    kith.addEventListener('phrased', onPhrased);
+    kith.addEventListener('llm-progress', (e) => {
+      const { loaded, total } = e.detail;
+      phrasingStatus(`Downloading the language model… ${(loaded / 1e6).toFixed(0)}${total ? ` of ${(total / 1e6).toFixed(0)}` : ''} MB`);
+    });
     const start = await call('init', { bundle });
     info = start.info;
     $('attribution').textContent = `Catalog: ${info.attribution}.`;
@@ -273,7 +356,12 @@ async function offlineReady() {
     kithSays(info.openingQuestion);
     for (const t of start.history) say(t.said);
     renderSummary(start.summary);
-    if (start.reply) render(start.reply);
+    if (start.reply) render(start.reply, start.turn);
+    $('phrasing').checked = pref() === 'on';
+    $('phrasing').addEventListener('change', () => setPhrasing($('phrasing').checked));
+    $('phrasing-yes').addEventListener('click', () => setPhrasing(true));
+    $('phrasing-no').addEventListener('click', () => { setPref('off'); $('phrasing-offer').hidden = true; });
+    if (pref() === 'on') setPhrasing(true);
     $('say').focus();
     document.body.dataset.ready = 'true';
   } catch (err) {

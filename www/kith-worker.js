@@ -9,8 +9,19 @@
 // Two tabs: every save is read → absorb → commit → write under a Web Lock,
 // so the other tab's newer revision is never overwritten (its changes are
 // replayed in Rust, src/sync.rs); a BroadcastChannel tells the other tabs.
-import init, { Kith, loadProfile, saveProfile, backupProfile, deleteEverything } from './pkg/kith.js';
+//
+// Phrasing (optional): once the page turns it on, every reply's question
+// and first explanations are rewritten by the small language model, one
+// sentence at a time between other messages, streamed to the page as
+// {type: 'phrase', turn, index, slot, text} and closed by {type: 'phrased',
+// turn, index, slot, result}; a newer reply cancels what is left.
+import init, { Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything } from './pkg/kith.js';
 
+const PHRASE_TOP = 3;
+let phraser = null;
+let phrasing = false;
+let turn = 0;
+let jobs = [];
 let kith = null;
 let session = null;
 let catalog = null;
@@ -49,7 +60,37 @@ async function persist() {
 }
 
 function state(reply, sync) {
-  return { reply, summary: session.summary(), variant: session.variant(), merged: Boolean(sync && sync.merged) };
+  if (reply) schedulePhrasing();
+  return { reply, turn, summary: session.summary(), variant: session.variant(), merged: Boolean(sync && sync.merged) };
+}
+
+// A new reply: forget the old one's sentences, queue this one's.
+function schedulePhrasing() {
+  turn += 1;
+  jobs = [];
+  if (!phraser || !phrasing) return;
+  const slots = session.phrasingSlots(PHRASE_TOP);
+  jobs = slots.map((s, index) => ({ turn, index, slot: s.slot }));
+  setTimeout(pump, 0);
+}
+
+// One sentence per task, so a visitor's next message is never stuck
+// behind a whole list of them.
+function pump() {
+  if (busy || !jobs.length) return;
+  const job = jobs.shift();
+  if (job.turn === turn && phraser && phrasing) {
+    try {
+      const result = session.phrase(phraser, PHRASE_TOP, job.index, (text) => {
+        postMessage({ type: 'phrase', turn: job.turn, index: job.index, slot: job.slot, text });
+        return true;
+      });
+      postMessage({ type: 'phrased', turn: job.turn, index: job.index, slot: job.slot, result, stats: phraser.stats() });
+    } catch (err) {
+      postMessage({ type: 'phrased', turn: job.turn, index: job.index, slot: job.slot, error: String(err.message || err) });
+    }
+  }
+  setTimeout(pump, 0);
 }
 
 const ops = {
@@ -99,6 +140,17 @@ const ops = {
   async exportProfile() {
     return session.exportProfile();
   },
+  // Turns phrasing on (downloading the model the first time) or off.
+  async phrasing({ on, url }) {
+    phrasing = Boolean(on);
+    if (phrasing && !phraser) {
+      phraser = await Phraser.load(url, (loaded, total) => postMessage({ type: 'llm-progress', loaded, total }));
+    }
+    // The reply on screen is the session's last one: phrase it now.
+    if (phrasing) schedulePhrasing();
+    else jobs = [];
+    return { on: phrasing, turn, stats: phraser ? phraser.stats() : null };
+  },
   async importProfile({ json }) {
     await locked(async () => {
       session.importProfile(json, await stored());
@@ -135,8 +187,12 @@ async function fromAnotherTab(msg) {
 
 // One message at a time, in order: a turn never interleaves with another.
 let queue = Promise.resolve();
+let busy = 0;
 function enqueue(fn) {
-  queue = queue.then(fn).catch((err) => console.warn('kith:', err && err.message ? err.message : err));
+  busy += 1;
+  queue = queue.then(fn)
+    .catch((err) => console.warn('kith:', err && err.message ? err.message : err))
+    .finally(() => { busy -= 1; setTimeout(pump, 0); });
   return queue;
 }
 

@@ -21,8 +21,9 @@ self.addEventListener('activate', (e) => {
     .then(() => self.clients.claim()));
 });
 
-// Cache first (the cache changes only with VERSION); a bundle fetched from
-// the network is kept for the next visit; everything else goes to the network.
+// Cache first (the cache changes only with VERSION); a bundle or model
+// fetched from the network is kept for the next visit; everything else goes
+// to the network.
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== location.origin) return;
@@ -32,7 +33,8 @@ self.addEventListener('fetch', (e) => {
     const hit = await c.match(key, { ignoreSearch: true });
     if (hit) return hit;
     const res = await fetch(e.request);
-    if (res.status === 200 && url.pathname.endsWith('.kith')) e.waitUntil(c.put(url.pathname, res.clone()));
+    // Bundles and the optional language model: kept the first time they pass.
+    if (res.status === 200 && /\.(kith|gguf)$/.test(url.pathname)) e.waitUntil(c.put(url.pathname, res.clone()));
     return res;
   }));
 });

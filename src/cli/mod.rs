@@ -6,6 +6,7 @@ mod coldstart;
 mod embed;
 mod eval;
 mod model;
+mod phrasing;
 mod progress;
 mod recommend;
 mod serve;
@@ -51,6 +52,9 @@ enum Command {
     /// Item cold start: hold 10% of items out of MF training and rank them by
     /// the factors the bridge gives their text.
     Coldstart(coldstart::ColdStartArgs),
+    /// Measure the language model's phrasing on simulated visitors' dialogues: how
+    /// often the guard rejects an output and why, speed, and side-by-side samples.
+    Phrasing(phrasing::PhrasingArgs),
 }
 
 /// A data-set format on the command line.
@@ -146,6 +150,7 @@ pub fn main() -> i32 {
         Command::Chat(a) => recommend::run_chat(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Coldstart(a) => coldstart::run(a),
+        Command::Phrasing(a) => phrasing::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -52,6 +52,7 @@ pub struct Llm {
     tokenizer: std::sync::Arc<Tokenizer>,
     stop: Vec<u32>,
     cached: Vec<u32>,
+    last_generated: usize,
 }
 
 impl std::fmt::Debug for Llm {
@@ -99,7 +100,13 @@ impl Llm {
             tokenizer: std::sync::Arc::new(tokenizer),
             stop,
             cached: Vec::new(),
+            last_generated: 0,
         })
+    }
+
+    /// Tokens produced by the last `generate` (for throughput figures).
+    pub fn last_generated(&self) -> usize {
+        self.last_generated
     }
 
     /// The model's shape.
@@ -194,6 +201,7 @@ impl Llm {
             };
             self.run(&ids, max_tokens, &mut on_token)?
         };
+        self.last_generated = generated.len();
         if let Some(e) = decode_error {
             return Err(LlmError::Format(format!("tokenizer: {e}")));
         }

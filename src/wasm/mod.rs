@@ -10,7 +10,10 @@ mod store;
 use wasm_bindgen::prelude::*;
 
 use crate::encoder::{Encoder, WeightMode};
+use crate::llm::Llm;
+use crate::phrasing::{phrase, reply_facts, PhrasingStats};
 use crate::profile::{Controls, Profile};
+use crate::session::Reply;
 use crate::session::{Engine, Feedback};
 use crate::sync::{Change, Synced};
 
@@ -203,7 +206,67 @@ impl WasmKith {
         Ok(Session {
             engine: self.engine.clone(),
             state,
+            last: None,
         })
+    }
+}
+
+/// The optional phrasing model (SmolLM2-135M): rewrites the engine's
+/// questions and explanations; every output is checked against the facts
+/// (`crate::phrasing`) and falls back to the template.
+#[wasm_bindgen]
+pub struct Phraser {
+    llm: Llm,
+    stats: PhrasingStats,
+}
+
+#[wasm_bindgen]
+impl Phraser {
+    /// Loads the model from the bytes of its GGUF file.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<Phraser, JsError> {
+        Ok(Phraser {
+            llm: Llm::from_gguf_bytes(bytes).map_err(js_err)?,
+            stats: PhrasingStats::default(),
+        })
+    }
+
+    /// Downloads the model and loads it; `onProgress(loaded, total)` as bytes arrive.
+    pub async fn load(
+        url: String,
+        on_progress: Option<js_sys::Function>,
+    ) -> Result<Phraser, JsError> {
+        let bytes = download::download(&url, on_progress).await?;
+        Phraser::new(&bytes)
+    }
+
+    /// Outputs kept and rejected so far, by reason.
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.stats)
+    }
+
+    /// Greedy text after a prompt, streamed to `onText` (return false to
+    /// stop): for benchmarks and tests, no guard.
+    pub fn generate(
+        &mut self,
+        prompt: &str,
+        max_tokens: usize,
+        on_text: &js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        let mut cb = |t: &str| {
+            on_text
+                .call1(&JsValue::NULL, &JsValue::from_str(t))
+                .map(|v| !v.is_falsy() || v.is_undefined())
+                .unwrap_or(false)
+        };
+        let g = self
+            .llm
+            .generate(prompt, max_tokens, &mut cb)
+            .map_err(js_err)?;
+        to_js(&serde_json::json!({
+            "text": g.text, "promptTokens": g.prompt_tokens, "cachedTokens": g.cached_tokens,
+            "tokens": g.tokens, "finished": g.finished,
+        }))
     }
 }
 
@@ -214,6 +277,8 @@ impl WasmKith {
 pub struct Session {
     engine: std::rc::Rc<Engine>,
     state: Synced,
+    /// The last reply, whose sentences `phrase` rewrites.
+    last: Option<Reply>,
 }
 
 #[wasm_bindgen]
@@ -224,7 +289,8 @@ impl Session {
         let change = Change::Say {
             text: text.to_string(),
         };
-        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
+        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        self.remember(r)
     }
 
     /// Feedback on an item by id: "love", "not_for_me", "more_like_this" or "already_seen".
@@ -240,12 +306,58 @@ impl Session {
             id: id.to_string(),
             feedback: fb,
         };
-        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
+        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        self.remember(r)
     }
 
     /// Recommendations for the profile as it stands (no turn recorded).
-    pub fn recommend(&self) -> Result<JsValue, JsError> {
-        to_js(&self.engine.recommend(self.current()).map_err(js_err)?)
+    pub fn recommend(&mut self) -> Result<JsValue, JsError> {
+        let r = self.engine.recommend(self.current()).map_err(js_err)?;
+        self.remember(r)
+    }
+
+    /// The sentences of the last reply worth phrasing, in order: the
+    /// question (if any), then the first `top` explanations. Each is
+    /// `{slot: {kind, index}, kind, template}`; pass its position to `phrase`.
+    #[wasm_bindgen(js_name = phrasingSlots)]
+    pub fn phrasing_slots(&self, top: usize) -> Result<JsValue, JsError> {
+        let Some(reply) = &self.last else {
+            return to_js(&Vec::<()>::new());
+        };
+        let slots: Vec<serde_json::Value> = reply_facts(&self.engine, self.current(), reply, top)
+            .into_iter()
+            .map(|(slot, f)| serde_json::json!({"slot": slot, "kind": f.kind, "template": f.template}))
+            .collect();
+        to_js(&slots)
+    }
+
+    /// Rewrites the `n`th sentence of `phrasingSlots(top)` with the model,
+    /// streaming checked text to `onText`; returns `{text, generated, kept,
+    /// rejection}` where `text` is what to show (the template if rejected).
+    pub fn phrase(
+        &self,
+        phraser: &mut Phraser,
+        top: usize,
+        n: usize,
+        on_text: &js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        let reply = self
+            .last
+            .as_ref()
+            .ok_or_else(|| JsError::new("nothing to phrase yet"))?;
+        let (_, facts) = reply_facts(&self.engine, self.current(), reply, top)
+            .into_iter()
+            .nth(n)
+            .ok_or_else(|| JsError::new(&format!("no sentence {n} to phrase")))?;
+        let mut cb = |t: &str| {
+            on_text
+                .call1(&JsValue::NULL, &JsValue::from_str(t))
+                .map(|v| !v.is_falsy() || v.is_undefined())
+                .unwrap_or(false)
+        };
+        let got = phrase(&mut phraser.llm, &facts, &self.engine.grounding(), &mut cb);
+        phraser.stats.add(&got);
+        to_js(&got)
     }
 
     /// The visitor's controls (diversity, avoided topics, context, count).
@@ -258,7 +370,8 @@ impl Session {
     pub fn set_controls(&mut self, controls: JsValue) -> Result<JsValue, JsError> {
         let controls: Controls = serde_wasm_bindgen::from_value(controls).map_err(js_err)?;
         let change = Change::Controls { controls };
-        to_js(&self.state.apply(&self.engine, change).map_err(js_err)?)
+        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        self.remember(r)
     }
 
     /// The whole profile as JSON (what export downloads and storage keeps).
@@ -349,11 +462,18 @@ impl Session {
     /// Forgets everything about the visitor (the page also deletes storage).
     pub fn reset(&mut self) {
         self.state.reset(&self.engine);
+        self.last = None;
     }
 }
 
 impl Session {
     fn current(&self) -> &Profile {
         self.state.profile()
+    }
+
+    fn remember(&mut self, r: Reply) -> Result<JsValue, JsError> {
+        let v = to_js(&r);
+        self.last = Some(r);
+        v
     }
 }

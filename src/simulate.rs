@@ -424,7 +424,7 @@ fn sample_users(
                 .collect();
             by_rating.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             SimUser {
-                opening: opening(bundle, &train, u, &df),
+                opening: opening(bundle, train, u, &df),
                 targets: test.row(u).to_vec(),
                 history: train.row(u).to_vec(),
                 top5: by_rating.iter().take(5).map(|x| x.0).collect(),

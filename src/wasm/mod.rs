@@ -218,6 +218,9 @@ impl WasmKith {
 pub struct Phraser {
     llm: Llm,
     stats: PhrasingStats,
+    /// Results by facts: a reason shown again in the next reply is not
+    /// generated twice (greedy decoding would say the same).
+    memo: std::collections::HashMap<String, crate::phrasing::Phrased>,
 }
 
 #[wasm_bindgen]
@@ -228,6 +231,7 @@ impl Phraser {
         Ok(Phraser {
             llm: Llm::from_gguf_bytes(bytes).map_err(js_err)?,
             stats: PhrasingStats::default(),
+            memo: std::collections::HashMap::new(),
         })
     }
 
@@ -355,7 +359,23 @@ impl Session {
                 .map(|v| !v.is_falsy() || v.is_undefined())
                 .unwrap_or(false)
         };
-        let got = phrase(&mut phraser.llm, &facts, &self.engine.grounding(), &mut cb);
+        let key = serde_json::to_string(&facts).unwrap_or_default();
+        let got = match phraser.memo.get(&key) {
+            Some(done) => {
+                if done.kept {
+                    cb(&done.text);
+                }
+                done.clone()
+            }
+            None => {
+                let got = phrase(&mut phraser.llm, &facts, &self.engine.grounding(), &mut cb);
+                if phraser.memo.len() > 256 {
+                    phraser.memo.clear();
+                }
+                phraser.memo.insert(key, got.clone());
+                got
+            }
+        };
         phraser.stats.add(&got);
         to_js(&got)
     }

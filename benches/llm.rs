@@ -44,7 +44,11 @@ fn main() {
         let mut rates = Vec::new();
         let mut cold = 0.0;
         for i in 0..7 {
-            let book = if i % 2 == 0 { "Life of Pi" } else { "The Hobbit" };
+            let book = if i % 2 == 0 {
+                "Life of Pi"
+            } else {
+                "The Hobbit"
+            };
             let t = Instant::now();
             let mut first = None;
             let g = llm

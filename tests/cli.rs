@@ -279,6 +279,67 @@ fn build_then_recommend_and_chat_from_the_bundle() {
         "Emma and the loved pick: {saved}"
     );
 
+    // chat --llm: every sentence gets a verdict; a missing model is one clear error.
+    let o = kith(&[
+        "chat",
+        "--bundle",
+        out.to_str().unwrap(),
+        "--llm",
+        "/no/such/model.gguf",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("kith model fetch --llm"),
+        "{}",
+        stderr(&o)
+    );
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/SmolLM2-135M-Instruct.q8.gguf"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args([
+            "chat",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--k",
+            "2",
+            "--llm",
+            model,
+            "--phrase",
+            "2",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(b"I loved Emma\n/quit\n")
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("  ~  1: ") && text.contains("  ~  2: "),
+        "{text}"
+    );
+    let tally = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("(phrasing: "))
+        .expect("a kept / rejected tally");
+    let n: Vec<u32> = tally
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    assert!(n.len() >= 2 && n[0] + n[1] >= 2, "{tally}");
+
     // A corrupt profile file is kept aside and a fresh one starts.
     std::fs::write(&profile, "{not json").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_kith"))

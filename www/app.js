@@ -28,6 +28,7 @@ async function setPhrasing(on) {
   setPref(on ? 'on' : 'off');
   try {
     const r = await call('phrasing', { on, url: LLM_URL });
+    $('phrasing-bar').hidden = true;
     if (on) {
       shown.turn = r.turn;
       phrasingStatus('Friendlier wording is on: each sentence is checked against the facts before it is shown.');
@@ -35,6 +36,7 @@ async function setPhrasing(on) {
       phrasingStatus('');
     }
   } catch (err) {
+    $('phrasing-bar').hidden = true;
     $('phrasing').checked = false;
     phrasingStatus(`The language model could not be loaded (${err.message}); Kith's own wording is used.`);
   }
@@ -341,6 +343,8 @@ async function offlineReady() {
     kith.addEventListener('llm-progress', (e) => {
       const { loaded, total } = e.detail;
       phrasingStatus(`Downloading the language model… ${(loaded / 1e6).toFixed(0)}${total ? ` of ${(total / 1e6).toFixed(0)}` : ''} MB`);
+      $('phrasing-bar').hidden = loaded >= total && total > 0;
+      if (total) $('phrasing-fill').style.width = `${Math.min(100, (100 * loaded) / total)}%`;
     });
     const start = await call('init', { bundle });
     info = start.info;

@@ -5,6 +5,25 @@ mod common;
 
 use std::process::{Command, Output};
 
+/// Runs kith with `input` on its standard input.
+fn kith_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kith runs");
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(input)
+        .expect("input written");
+    child.wait_with_output().expect("kith finishes")
+}
+
 fn kith(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kith"))
         .args(args)
@@ -240,8 +259,8 @@ fn build_then_recommend_and_chat_from_the_bundle() {
 
     // chat: scripted turns on stdin, the profile kept in a file.
     let profile = dir.path().join("me.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args([
+    let o = kith_with_input(
+        &[
             "chat",
             "--bundle",
             out.to_str().unwrap(),
@@ -249,20 +268,9 @@ fn build_then_recommend_and_chat_from_the_bundle() {
             profile.to_str().unwrap(),
             "--k",
             "2",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let stdin = child.stdin.as_mut().unwrap();
-        stdin
-            .write_all(b"I loved Emma\n/love 1\n/nope 9\n/quit\n")
-            .unwrap();
-    }
-    let o = child.wait_with_output().unwrap();
+        ],
+        b"I loved Emma\n/love 1\n/nope 9\n/quit\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -297,8 +305,8 @@ fn build_then_recommend_and_chat_from_the_bundle() {
         env!("CARGO_MANIFEST_DIR"),
         "/models/SmolLM2-135M-Instruct.q8.gguf"
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args([
+    let o = kith_with_input(
+        &[
             "chat",
             "--bundle",
             out.to_str().unwrap(),
@@ -308,22 +316,9 @@ fn build_then_recommend_and_chat_from_the_bundle() {
             model,
             "--phrase",
             "2",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child
-            .stdin
-            .as_mut()
-            .unwrap()
-            .write_all(b"I loved Emma\n/quit\n")
-            .unwrap();
-    }
-    let o = child.wait_with_output().unwrap();
+        ],
+        b"I loved Emma\n/quit\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(

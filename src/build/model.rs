@@ -311,23 +311,7 @@ pub fn convert(src: &Path, out: &Path) -> Result<ConvertReport, ModelError> {
     metadata.push(("general.license", Value::String("Apache-2.0".into())));
     metadata.push((KEY_TOKENIZER, Value::String(tokenizer)));
     let md: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
-    let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    let tmp = out.with_extension("gguf.part");
-    {
-        let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
-        gguf_file::write(&mut f, &md, &ts)?;
-        f.flush().map_err(io(&tmp))?;
-    }
-    fs::rename(&tmp, out).map_err(io(out))?;
-    let bytes = fs::metadata(out).map_err(io(out))?.len();
-    Ok(ConvertReport {
-        path: out.to_path_buf(),
-        bytes,
-        tensors: ts.len(),
-    })
+    write_gguf(out, &md, &tensors)
 }
 
 /// Re-quantizes the shipped phrasing model: every Q4_1 matrix becomes
@@ -374,15 +358,25 @@ pub fn convert_llm(src: &Path, out: &Path, dtype: GgmlDType) -> Result<ConvertRe
             }
         })
         .collect();
+    write_gguf(out, &md, &tensors)
+}
+
+/// Writes a GGUF file to a temporary name, then renames it into place (a
+/// crash never leaves a half-written model under the real name).
+fn write_gguf(
+    out: &Path,
+    md: &[(&str, &Value)],
+    tensors: &[(String, QTensor)],
+) -> Result<ConvertReport, ModelError> {
     let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let tmp = out.with_extension("gguf.part");
     {
-        let mut w = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
-        gguf_file::write(&mut w, &md, &ts)?;
-        w.flush().map_err(io(&tmp))?;
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
+        gguf_file::write(&mut f, md, &ts)?;
+        f.flush().map_err(io(&tmp))?;
     }
     fs::rename(&tmp, out).map_err(io(out))?;
     let bytes = fs::metadata(out).map_err(io(out))?.len();

@@ -8,11 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
 fn fail(url: &str, e: JsValue) -> JsError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|x| String::from(x.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "network error".into());
+    let detail = super::js_message(&e, "network error");
     JsError::new(&format!("could not download {url}: {detail}"))
 }
 

@@ -126,6 +126,25 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// The message of a value JS threw (an Error, a string, or anything else).
+fn js_message(e: &JsValue, fallback: &str) -> String {
+    use wasm_bindgen::JsCast;
+    e.dyn_ref::<js_sys::Error>()
+        .map(|x| String::from(x.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// A JS callback as a text sink: it receives each piece and may return
+/// `false` to stop (anything else, `undefined` included, continues).
+fn text_sink(f: &js_sys::Function) -> impl FnMut(&str) -> bool + '_ {
+    move |t: &str| {
+        f.call1(&JsValue::NULL, &JsValue::from_str(t))
+            .map(|v| v.is_undefined() || v.is_truthy())
+            .unwrap_or(false)
+    }
+}
+
 /// A loaded bundle: the recommender for every visitor of a page.
 #[wasm_bindgen(js_name = Kith)]
 pub struct WasmKith {
@@ -257,12 +276,7 @@ impl Phraser {
         max_tokens: usize,
         on_text: &js_sys::Function,
     ) -> Result<JsValue, JsError> {
-        let mut cb = |t: &str| {
-            on_text
-                .call1(&JsValue::NULL, &JsValue::from_str(t))
-                .map(|v| !v.is_falsy() || v.is_undefined())
-                .unwrap_or(false)
-        };
+        let mut cb = text_sink(on_text);
         let g = self
             .llm
             .generate(prompt, max_tokens, &mut cb)
@@ -353,12 +367,7 @@ impl Session {
             .into_iter()
             .nth(n)
             .ok_or_else(|| JsError::new(&format!("no sentence {n} to phrase")))?;
-        let mut cb = |t: &str| {
-            on_text
-                .call1(&JsValue::NULL, &JsValue::from_str(t))
-                .map(|v| !v.is_falsy() || v.is_undefined())
-                .unwrap_or(false)
-        };
+        let mut cb = text_sink(on_text);
         let key = serde_json::to_string(&facts).unwrap_or_default();
         let got = match phraser.memo.get(&key) {
             Some(done) => {

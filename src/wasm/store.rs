@@ -22,11 +22,7 @@ const PROFILES: &str = "profiles";
 const BACKUPS: &str = "backups";
 
 fn err(context: &str, e: JsValue) -> JsError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|x| String::from(x.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into());
+    let detail = super::js_message(&e, "unknown error");
     JsError::new(&format!("IndexedDB {context}: {detail}"))
 }
 

@@ -7,20 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, serve, browser } from './harness.mjs';
+import { REPO, session, ready, send } from './harness.mjs';
 
 const DUNE = 'I loved Dune for its world-building and political intrigue';
-
-async function ready(page) {
-  await page.waitForSelector('body[data-ready=true]', { timeout: 120000 });
-}
-
-async function send(page, text) {
-  const before = await page.locator('.recs').count();
-  await page.fill('#say', text);
-  await page.press('#say', 'Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, before, { timeout: 30000 });
-}
 
 // IndexedDB from the page, as the page's own origin sees it. (Functions run
 // through the DevTools protocol: the page's CSP forbids eval, rightly.)
@@ -42,15 +31,8 @@ function idb(page, op, store, key, value) {
 }
 
 test('demo page', async (t) => {
-  const server = await serve();
-  const b = await browser();
-  const requests = [];
-  b.ctx.on('request', (r) => requests.push(r.url()));
-  t.after(async () => { await b.close(); server.close(); });
-  const page = await b.ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => d.accept());
+  const { server, b, requests, errors, newPage } = await session(t);
+  const page = await newPage();
   const url = `${server.url}/www/index.html`;
 
   await t.test('onboarding: answer, recommendations with explanations, feedback refines', async () => {
@@ -114,9 +96,7 @@ test('demo page', async (t) => {
   });
 
   await t.test('two tabs at once lose no update', async () => {
-    const tabB = await b.ctx.newPage();
-    tabB.on('pageerror', (e) => errors.push(String(e)));
-    tabB.on('dialog', (d) => d.accept());
+    const tabB = await newPage();
     await tabB.goto(url);
     await ready(tabB);
     // Both tabs hold the same profile; each says something at the same time.
@@ -182,8 +162,7 @@ test('demo page', async (t) => {
     const out = path.join(REPO, 'www', 'xss-test.kith');
     execFileSync(path.join(REPO, 'target/release/kith'), ['build', '--format', 'csv', '--data', dir, '--no-encoder', '--noun', 'book,books', '--verb', 'read', '--name', 'xss', '--out', out], { stdio: 'ignore' });
     t.after(() => { fs.rmSync(out, { force: true }); fs.rmSync(dir, { recursive: true, force: true }); });
-    const p2 = await b.ctx.newPage();
-    p2.on('pageerror', (e) => errors.push(String(e)));
+    const p2 = await newPage();
     await p2.goto(`${url}?bundle=xss-test.kith`);
     await ready(p2);
     await send(p2, '<img src=x onerror=window.pwned=2> horror');
@@ -195,8 +174,7 @@ test('demo page', async (t) => {
   });
 
   await t.test('after one visit the demo works offline', async () => {
-    const p3 = await b.ctx.newPage();
-    p3.on('pageerror', (e) => errors.push(String(e)));
+    const p3 = await newPage();
     await p3.goto(url);
     await ready(p3);
     // The service worker has precached everything and controls the page.

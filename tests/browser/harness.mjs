@@ -46,3 +46,36 @@ export function cosine(a, b) {
   for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
   return d / Math.sqrt(na * nb);
 }
+
+/**
+ * One test's server and browser, closed after it: every request the
+ * browser makes and every page error are recorded.
+ */
+export async function session(t) {
+  const server = await serve();
+  const b = await browser();
+  const requests = [];
+  const errors = [];
+  b.ctx.on('request', (r) => requests.push(r.url()));
+  t.after(async () => { await b.close(); server.close(); });
+  const newPage = async () => {
+    const page = await b.ctx.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('dialog', (d) => d.accept());
+    return page;
+  };
+  return { server, b, requests, errors, newPage };
+}
+
+/** Waits until the demo page has loaded Kith. */
+export async function ready(page) {
+  await page.waitForSelector('body[data-ready=true]', { timeout: 120000 });
+}
+
+/** Says something on the demo page and waits for the reply's list. */
+export async function send(page, text) {
+  const before = await page.locator('.recs').count();
+  await page.fill('#say', text);
+  await page.press('#say', 'Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, before, { timeout: 30000 });
+}

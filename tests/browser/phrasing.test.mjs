@@ -5,29 +5,14 @@
 // Needs www/ staged with www/smollm2.gguf (scripts/test does it).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, browser } from './harness.mjs';
-
-async function ready(page) {
-  await page.waitForSelector('body[data-ready=true]', { timeout: 120000 });
-}
-
-async function send(page, text) {
-  const before = await page.locator('.recs').count();
-  await page.fill('#say', text);
-  await page.press('#say', 'Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, before, { timeout: 30000 });
-}
+import { session, ready, send } from './harness.mjs';
 
 test('friendlier wording', async (t) => {
-  const server = await serve();
-  const b = await browser();
-  t.after(async () => { await b.close(); server.close(); });
-  const errors = [];
+  const { server, errors, newPage } = await session(t);
   const url = `${server.url}/www/index.html`;
 
   await t.test('a device with little memory is never offered the model', async () => {
-    const page = await b.ctx.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const page = await newPage();
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 1 }));
     await page.goto(url);
     await ready(page);
@@ -38,8 +23,7 @@ test('friendlier wording', async (t) => {
   });
 
   await t.test('declining is remembered', async () => {
-    const page = await b.ctx.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const page = await newPage();
     await page.goto(url);
     await ready(page);
     await send(page, 'I loved Dune');
@@ -54,8 +38,7 @@ test('friendlier wording', async (t) => {
   });
 
   await t.test('once on, sentences are rewritten or kept as Kith wrote them', async () => {
-    const page = await b.ctx.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const page = await newPage();
     await page.goto(url);
     await ready(page);
     await page.check('#phrasing');

@@ -4,19 +4,13 @@
 // and renders catalog and visitor text as text. Needs www/ staged.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, browser } from './harness.mjs';
+import { session } from './harness.mjs';
 
 const events = (page, type) => page.evaluate((t) => window.kithEvents.filter((e) => e.type === t).map((e) => e.detail), type);
 
 test('widget in a foreign page', async (t) => {
-  const server = await serve();
-  const b = await browser();
-  const requests = [];
-  b.ctx.on('request', (r) => requests.push(r.url()));
-  t.after(async () => { await b.close(); server.close(); });
-  const page = await b.ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { server, b, requests, errors, newPage } = await session(t);
+  const page = await newPage();
   await page.goto(`${server.url}/tests/browser/pages/bookshop.html`);
   await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-ready'), null, { timeout: 120000 });
 

@@ -101,7 +101,7 @@ const ops = {
     catalog = info.name;
     let variantProblem = null;
     try {
-      kith.openSession(undefined, wanted || undefined);
+      kith.openSession(undefined, wanted || undefined).free();
       variant = wanted || undefined;
     } catch (err) {
       variantProblem = err.message; // the host asked for a variant Kith does not know: the default runs

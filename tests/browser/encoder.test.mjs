@@ -5,18 +5,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, serve, browser, cosine } from './harness.mjs';
+import { REPO, session, cosine } from './harness.mjs';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(REPO, 'tests/fixtures/minilm_reference.json'), 'utf8'));
 const texts = fixture.cases.map((c) => c.text);
 
 test('wasm encoder', async (t) => {
-  const server = await serve();
-  const b = await browser();
-  t.after(async () => { await b.close(); server.close(); });
-  const page = await b.ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { server, errors, newPage } = await session(t);
+  const page = await newPage();
   await page.goto(`${server.url}/tests/browser/pages/encoder.html`);
 
   const wasm = await page.evaluate(async (texts) => {

@@ -5,17 +5,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, serve, browser } from './harness.mjs';
+import { REPO, session } from './harness.mjs';
 
 const DUNE = 'I loved Dune for its world-building and political intrigue';
 
 test('wasm engine', async (t) => {
-  const server = await serve();
-  const b = await browser();
-  t.after(async () => { await b.close(); server.close(); });
-  const page = await b.ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { server, errors, newPage } = await session(t);
+  const page = await newPage();
   await page.goto(`${server.url}/tests/browser/pages/engine.html`);
 
   const out = await page.evaluate(async (dune) => {

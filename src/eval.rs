@@ -56,18 +56,41 @@ impl ModelSpec {
 /// Which catalog's tuned hyper-parameters to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TunedFor {
-    /// MovieLens 100K's (also the default for other data).
+    /// MovieLens 100K's.
     Ml100k,
     /// goodbooks-10k's.
     Goodbooks,
+    /// Another catalog of this many items: MovieLens's values, with the ALS
+    /// penalty scaled to the catalog (see [`tuned`]).
+    Other {
+        /// Items in the catalog.
+        items: usize,
+    },
 }
 
-/// MF hyper-parameters chosen on each catalog's validation split (never its
+/// Items in MovieLens 100K, the catalog the default ALS penalty was tuned on.
+const ML100K_ITEMS: f32 = 1682.0;
+
+/// MF hyper-parameters chosen on each catalog's validation folds (never its
 /// test split) by `kith tune`; docs/BENCHMARKS.md has the commands and grids.
-/// Other data sets use the MovieLens values; run `kith tune` on yours.
+/// Other data sets use the MovieLens values, except that a constant ALS
+/// penalty (ν = 0) is scaled by items / 1,682: every item a user did not
+/// choose adds one unit of weight to their least-squares problem, so λ must
+/// grow with the catalog to mean the same thing. Run `kith tune` on yours.
 pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
     match catalog {
-        // kith tune --format ml100k --data ../shared/data/ml-100k --trainer bpr|als
+        TunedFor::Other { items } => {
+            let (bpr, mut als) = tuned(TunedFor::Ml100k, seed);
+            if als.reg_exponent == 0.0 {
+                als.reg *= items.max(1) as f32 / ML100K_ITEMS;
+            }
+            (bpr, als)
+        }
+        // ALS: user folds (the default scheme), one command per ν, e.g.
+        // kith tune --format ml100k --data ../shared/data/ml-100k --trainer als \
+        //     --dims 64 --reg-exponents 0 --regs 10,14,20,28,40,56 --alphas 2,3,5,7,10,15
+        // then --dims 32,48,96,128 around the winner.
+        // BPR: kith tune --format ml100k --data ../shared/data/ml-100k --trainer bpr
         TunedFor::Ml100k => (
             BprParams {
                 seed,
@@ -78,10 +101,12 @@ pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
                 ..AlsParams::default()
             },
         ),
-        // kith tune --format goodbooks --data data/goodbooks --trainer bpr --dims 64 \
-        //     --epochs 100,200 --learning-rates 0.05,0.1 --regs 0.01,0.03
-        // kith tune --format goodbooks --data data/goodbooks --trainer als --dims 64 \
-        //     --reg-exponents 0 --regs 0.3,1,3 --alphas 30,100,300
+        // Every-user validation: goodbooks' ratings are capped per book, which
+        // only that scheme reproduces (see crate::validation).
+        // kith tune --format goodbooks --data data/goodbooks --validation every-user \
+        //     --trainer bpr --dims 64 --epochs 100,200 --learning-rates 0.05,0.1 --regs 0.01,0.03
+        // kith tune --format goodbooks --data data/goodbooks --validation every-user \
+        //     --trainer als --dims 64 --reg-exponents 0 --regs 0.3,1,3 --alphas 30,100,300
         // (after a first pass over the default grids at 64 dimensions)
         TunedFor::Goodbooks => (
             BprParams {
@@ -109,7 +134,7 @@ pub fn tuned(catalog: TunedFor, seed: u64) -> (BprParams, AlsParams) {
 pub fn tuned_bridge_lambda(catalog: TunedFor) -> f32 {
     match catalog {
         // kith coldstart --format ml100k … --lambdas 1,10,30,100,300,1000
-        TunedFor::Ml100k => 30.0,
+        TunedFor::Ml100k | TunedFor::Other { .. } => 100.0,
         // kith coldstart --format goodbooks … --lambdas 1,10,30,100,300
         TunedFor::Goodbooks => 1.0,
     }
@@ -346,4 +371,22 @@ pub fn to_table(protocol: &Protocol, results: &[ModelResult]) -> String {
         protocol.k, protocol.ild_features
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_catalogs_scale_the_constant_als_penalty() {
+        let ml = tuned(TunedFor::Ml100k, 3);
+        assert_eq!(tuned(TunedFor::Other { items: 1682 }, 3), ml);
+        let (bpr, half) = tuned(TunedFor::Other { items: 841 }, 3);
+        assert_eq!(bpr, ml.0);
+        assert!((half.reg - ml.1.reg / 2.0).abs() < 1e-4);
+        assert_eq!(half.alpha, ml.1.alpha);
+        // An empty catalog still gives a valid (positive) penalty.
+        assert!(tuned(TunedFor::Other { items: 0 }, 3).1.reg > 0.0);
+        assert_eq!(tuned(TunedFor::Ml100k, 3).1.seed, 3);
+    }
 }

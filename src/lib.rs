@@ -33,5 +33,7 @@ pub mod coldstart;
 pub mod eval;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod simulate;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod validation;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -180,7 +180,109 @@ fn movielens_figures_are_reproducible_and_mf_beats_the_baselines() {
     );
     assert!(ndcg("random") < 0.05);
     assert!(ndcg("bpr") > 0.44, "bpr {}", ndcg("bpr"));
-    assert!(ndcg("als") > 0.46, "als {}", ndcg("als"));
+    // The issue's target for the best MF model (measured 0.4821).
+    assert!(ndcg("als") >= 0.48, "als {}", ndcg("als"));
+}
+
+#[test]
+fn eval_takes_hyper_parameter_overrides_and_refuses_bad_ones() {
+    let dir = common::folder(&[
+        ("train.tsv", "u1\ta\nu1\tb\nu2\tb\nu2\tc\nu3\ta\nu3\tc\n"),
+        ("test.tsv", "u1\tc\nu2\ta\nu3\tb\n"),
+    ]);
+    let train = dir.path().join("train.tsv");
+    let test = dir.path().join("test.tsv");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--train",
+            train.to_str().unwrap(),
+            "--test",
+            test.to_str().unwrap(),
+            "--models",
+            "als",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        kith(&args)
+    };
+    let o = run(&["--als", r#"{"dim": 2, "reg": 0.1, "alpha": 5}"#]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["--als", r#"{"dimension": 2}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--als")
+            && err.contains("unknown field \"dimension\"")
+            && err.contains("reg_exponent"),
+        "{err}"
+    );
+    let o = run(&["--als", r#"{"dim": "big"}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("wrong type"), "{}", stderr(&o));
+    // A value the trainer refuses is its typed error, not a panic.
+    let o = run(&["--als", r#"{"reg": 0}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("invalid parameter"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_saved_split_reads_back_as_the_same_protocol() {
+    let data = common::shared_data("ml-100k");
+    let out = tempfile::tempdir().unwrap();
+    let split = out.path().join("split");
+    let o = kith(&[
+        "eval",
+        "--format",
+        "ml100k",
+        "--data",
+        data.to_str().unwrap(),
+        "--models",
+        "popularity",
+        "--json",
+        "--save-split",
+        split.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let train = std::fs::read_to_string(split.join("train.tsv")).unwrap();
+    let test = std::fs::read_to_string(split.join("test.tsv")).unwrap();
+    assert_eq!(train.lines().count(), 74887);
+    assert_eq!(test.lines().count(), 25113);
+    // The data set's own ids and ratings: user 196 rated item 242 three stars.
+    assert!(
+        train.contains("196\t242\t3\n") || test.contains("196\t242\t3\n"),
+        "u.data's first row is missing"
+    );
+    let o = kith(&[
+        "eval",
+        "--train",
+        split.join("train.tsv").to_str().unwrap(),
+        "--test",
+        split.join("test.tsv").to_str().unwrap(),
+        "--models",
+        "popularity",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in ["train_interactions", "test_interactions", "evaluated_users"] {
+        assert_eq!(again["protocol"][key], first["protocol"][key], "{key}");
+    }
+    // Items never rated are absent from the files, and popularity ties may
+    // break in another order, so the figure agrees closely, not bit for bit.
+    let ndcg = |v: &serde_json::Value| v["models"]["popularity"]["ndcg@10"].as_f64().unwrap();
+    assert!(
+        (ndcg(&again) - ndcg(&first)).abs() < 2e-3,
+        "{} vs {}",
+        ndcg(&again),
+        ndcg(&first)
+    );
+
+    // --save-split needs --data.
+    let o = kith(&["eval", "--train", "a", "--test", "b", "--save-split", "x"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--data"), "{}", stderr(&o));
 }
 
 /// A tiny generic catalog: two taste groups.

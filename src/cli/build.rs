@@ -87,7 +87,15 @@ pub fn run(a: BuildArgs) -> Result<()> {
             "MovieLens 100K, GroupLens Research (grouplens.org): research use only, not for redistribution".to_string(),
             TunedFor::Ml100k,
         ),
-        FormatArg::Csv => (folder, ("item", "items"), "enjoyed", String::new(), TunedFor::Ml100k),
+        FormatArg::Csv => (
+            folder,
+            ("item", "items"),
+            "enjoyed",
+            String::new(),
+            TunedFor::Other {
+                items: data.catalog.len(),
+            },
+        ),
     };
     let noun = match &a.noun {
         Some(v) if v.len() == 2 => (v[0].clone(), v[1].clone()),

@@ -27,7 +27,7 @@ pub struct ColdStartArgs {
 
 pub fn run(a: ColdStartArgs) -> Result<()> {
     let (data, bundle) = a.input.load()?;
-    let tuned_for = super::tuned_for(a.input.format);
+    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
     let (_, als) = tuned(tuned_for, a.seed);
     let r = evaluate(
         &data.interactions.to_matrix(),

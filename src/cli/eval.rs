@@ -2,10 +2,12 @@
 //! made elsewhere.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::progress::TrainingBar;
 use super::FormatArg;
@@ -48,6 +50,18 @@ pub struct EvalArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Override the tuned ALS values, e.g. '{"dim": 48, "reg": 4, "alpha": 2, "reg_exponent": 0.25}'
+    /// (fields of AlsParams: dim, iterations, reg, alpha, reg_exponent, cg_steps, seed).
+    #[arg(long, value_name = "JSON")]
+    als: Option<String>,
+    /// Override the tuned BPR values, e.g. '{"epochs": 50}' (fields of BprParams:
+    /// dim, epochs, learning_rate, reg, bias_reg, seed).
+    #[arg(long, value_name = "JSON")]
+    bpr: Option<String>,
+    /// Also write the split to DIR/train.tsv and DIR/test.tsv (`user item rating`,
+    /// the data set's own ids), so other tools can be scored on exactly the same data.
+    #[arg(long, value_name = "DIR", requires = "data")]
+    save_split: Option<PathBuf>,
 }
 
 /// Resolves model names to specs, with hyper-parameters tuned for `catalog`.
@@ -68,6 +82,45 @@ pub(super) fn model_specs(
                 })
         })
         .collect()
+}
+
+/// The models asked for, with the values tuned for `catalog` and the
+/// command line's `--als` / `--bpr` overrides.
+fn resolve_models(a: &EvalArgs, catalog: TunedFor) -> Result<Vec<ModelSpec>> {
+    let mut models = model_specs(&a.models, catalog, a.seed)?;
+    for m in &mut models {
+        match (m, &a.als, &a.bpr) {
+            (ModelSpec::Als(p), Some(json), _) => {
+                *p = with_overrides(*p, json).context("--als")?;
+            }
+            (ModelSpec::Bpr(p), _, Some(json)) => {
+                *p = with_overrides(*p, json).context("--bpr")?;
+            }
+            _ => {}
+        }
+    }
+    Ok(models)
+}
+
+/// `base` with the fields named in the JSON object `json` replaced; an
+/// unknown field or a value of the wrong type is an error naming it.
+pub(super) fn with_overrides<T: Serialize + DeserializeOwned>(base: T, json: &str) -> Result<T> {
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(&base)? else {
+        bail!("internal: parameters are not a JSON object");
+    };
+    let given: serde_json::Value =
+        serde_json::from_str(json).context("not valid JSON (expected an object)")?;
+    let serde_json::Value::Object(given) = given else {
+        bail!("expected a JSON object such as {{\"dim\": 48}}");
+    };
+    for (key, value) in given {
+        if !fields.contains_key(&key) {
+            let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+            bail!("unknown field {key:?} (known: {})", known.join(", "));
+        }
+        fields.insert(key, value);
+    }
+    serde_json::from_value(serde_json::Value::Object(fields)).context("a value has the wrong type")
 }
 
 /// Tag ids per item, for diversity.
@@ -100,11 +153,8 @@ pub fn run(a: EvalArgs) -> Result<()> {
     if a.k == 0 {
         bail!("--k must be at least 1");
     }
-    let catalog = match a.format {
-        Some(FormatArg::Goodbooks) => TunedFor::Goodbooks,
-        _ => TunedFor::Ml100k,
-    };
-    let models = model_specs(&a.models, catalog, a.seed)?;
+    // Names and overrides are checked before any data is read.
+    resolve_models(&a, TunedFor::Ml100k)?;
     let opts = LoadOptions { lenient: a.lenient };
     let (train, test, tags, data, split) = match (&a.format, &a.data, &a.train, &a.test) {
         (Some(f), Some(dir), _, _) => {
@@ -112,6 +162,9 @@ pub fn run(a: EvalArgs) -> Result<()> {
             report_load(&d.report);
             let m = d.interactions.to_matrix();
             let (train, test) = m.split_per_row(0.25, a.seed);
+            if let Some(out) = &a.save_split {
+                save_split(out, &d, &train, &test)?;
+            }
             let tags = tag_sets(&d);
             (
                 train,
@@ -140,6 +193,13 @@ pub fn run(a: EvalArgs) -> Result<()> {
     if train.nnz() == 0 {
         bail!("no training interactions");
     }
+    let catalog = match a.format {
+        Some(f) => super::tuned_for(f, train.n_cols()),
+        None => TunedFor::Other {
+            items: train.n_cols(),
+        },
+    };
+    let models = resolve_models(&a, catalog)?;
     let (features, ild_features) = item_features(tags, &train);
     let protocol = Protocol {
         data,
@@ -169,6 +229,28 @@ pub fn run(a: EvalArgs) -> Result<()> {
     } else {
         print!("{}", to_table(&protocol, &results));
     }
+    Ok(())
+}
+
+/// Writes a split as two tab-separated files with the data set's own user and
+/// item ids, the format `--train`/`--test` read back.
+fn save_split(dir: &Path, d: &Dataset, train: &SparseMatrix, test: &SparseMatrix) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let items = d.catalog.items();
+    for (name, m) in [("train.tsv", train), ("test.tsv", test)] {
+        let path = dir.join(name);
+        let mut text = String::with_capacity(m.nnz() * 16);
+        for (u, i, r) in m.triplets() {
+            let (Some(user), Some(item)) =
+                (d.interactions.users.get(u as usize), items.get(i as usize))
+            else {
+                bail!("internal: split names an unknown user or item");
+            };
+            text.push_str(&format!("{user}\t{}\t{r}\n", item.id));
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!("kith: split written to {}", dir.display());
     Ok(())
 }
 

@@ -30,7 +30,7 @@ enum Command {
     /// Evaluate popularity, random and MF models with the standard offline protocol
     /// (per-user random 75/25 split, full ranking, training items excluded).
     Eval(eval::EvalArgs),
-    /// Choose MF hyper-parameters on a validation split carved from the training
+    /// Choose MF hyper-parameters on validation folds carved from the training
     /// data (the test split is never looked at).
     Tune(tune::TuneArgs),
     /// Serve a folder (the demo page) over HTTP on localhost.
@@ -78,11 +78,12 @@ impl From<FormatArg> for Format {
     }
 }
 
-/// The catalog whose tuned hyper-parameters a format uses.
-fn tuned_for(f: FormatArg) -> crate::eval::TunedFor {
+/// The tuned hyper-parameters a format's catalog of `items` items uses.
+fn tuned_for(f: FormatArg, items: usize) -> crate::eval::TunedFor {
     match f {
         FormatArg::Goodbooks => crate::eval::TunedFor::Goodbooks,
-        _ => crate::eval::TunedFor::Ml100k,
+        FormatArg::Ml100k => crate::eval::TunedFor::Ml100k,
+        FormatArg::Csv => crate::eval::TunedFor::Other { items },
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
     let t = Instant::now();
     let mut llm = Llm::from_gguf_bytes(&bytes).with_context(|| a.llm.display().to_string())?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
-    let tuned_for = super::tuned_for(a.input.format);
+    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
     let (_, als) = tuned(tuned_for, a.seed);
     let settings = SimulationSettings {
         users: a.users,

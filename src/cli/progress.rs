@@ -39,6 +39,16 @@ impl TrainingBar {
     }
 }
 
+impl TrainingBar {
+    /// Runs `f` (which prints) with the bar hidden, so lines do not tear it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+}
+
 impl Drop for TrainingBar {
     fn drop(&mut self) {
         if let Some(b) = self.bar.take() {

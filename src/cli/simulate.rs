@@ -46,7 +46,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             None
         }
     };
-    let tuned_for = super::tuned_for(a.input.format);
+    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
     let (_, als) = tuned(tuned_for, a.seed);
     let settings = SimulationSettings {
         users: a.users,

@@ -1,6 +1,7 @@
-//! `kith tune`: grid search of MF hyper-parameters on a validation split
-//! carved from the training part of the standard split. The test part is
-//! removed first and never scored, so the chosen values are honest.
+//! `kith tune`: grid search of MF hyper-parameters on validation folds
+//! carved from the training part of the standard split (see
+//! [`crate::validation`]). The test part is removed first and never scored,
+//! so the chosen values are honest.
 
 use std::path::PathBuf;
 
@@ -11,9 +12,10 @@ use super::eval::tag_sets;
 use super::progress::TrainingBar;
 use super::FormatArg;
 use crate::build::{load, LoadOptions};
-use crate::eval::{item_features, measure, ModelSpec, Ranker};
+use crate::eval::{item_features, ModelSpec};
 use crate::mf::als::AlsParams;
 use crate::mf::bpr::BprParams;
+use crate::validation::{self, Scheme, ValidationPlan};
 
 /// Which trainer to tune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,6 +24,17 @@ pub enum TrainerArg {
     Bpr,
     /// Weighted ALS.
     Als,
+}
+
+/// Validation schemes (see [`crate::validation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// Users dealt into folds; only one fold's users hold out items, the
+    /// others keep all theirs, so each fit is almost the full training part.
+    UserFolds,
+    /// Every user holds out items, as in the test split (for data whose
+    /// structure depends on what is held out, such as goodbooks' capped ratings).
+    EveryUser,
 }
 
 /// Arguments of `kith tune`.
@@ -36,9 +49,23 @@ pub struct TuneArgs {
     /// Trainer whose grid to search.
     #[arg(long, value_enum)]
     trainer: TrainerArg,
-    /// Seed of the test split (as in `kith eval`); validation uses seed + 1.
+    /// Seed of the test split (as in `kith eval`); validation folds use seed + 1, seed + 2, …
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Validation scheme: who holds out items in each validation fit.
+    #[arg(long, value_enum, default_value_t = SchemeArg::UserFolds)]
+    validation: SchemeArg,
+    /// Validation: groups of users (user-folds only).
+    #[arg(long, default_value_t = ValidationPlan::new(Scheme::UserFolds).folds)]
+    folds: usize,
+    /// Validation: share of a validated user's training items held out
+    /// (default: 0.1 for user-folds, 0.25 for every-user).
+    #[arg(long)]
+    holdout: Option<f64>,
+    /// Validation: repetitions with fresh held-out items (default: 2 for
+    /// user-folds, so 10 fits per configuration; 1 for every-user).
+    #[arg(long)]
+    repeats: Option<usize>,
     /// List length K for validation NDCG.
     #[arg(long, default_value_t = 10)]
     k: usize,
@@ -146,26 +173,44 @@ pub fn run(a: TuneArgs) -> Result<()> {
     }
     let d = load(a.format.into(), &a.data, LoadOptions { lenient: a.lenient })?;
     let (train, _test_never_scored) = d.interactions.to_matrix().split_per_row(0.25, a.seed);
-    let (fit, valid) = train.split_per_row(0.25, a.seed + 1);
-    let (features, _) = item_features(tag_sets(&d), &fit);
+    let scheme = match a.validation {
+        SchemeArg::UserFolds => Scheme::UserFolds,
+        SchemeArg::EveryUser => Scheme::EveryUser,
+    };
+    let defaults = ValidationPlan::new(scheme);
+    let plan = ValidationPlan {
+        scheme,
+        folds: a.folds,
+        holdout: a.holdout.unwrap_or(defaults.holdout),
+        repeats: a.repeats.unwrap_or(defaults.repeats),
+        seed: a.seed + 1,
+    };
+    let folds = validation::folds(&train, &plan)?;
+    let (features, _) = item_features(tag_sets(&d), &train);
     let specs = grid(&a);
+    let held: usize = folds.iter().map(|f| f.valid.nnz()).sum::<usize>() / folds.len().max(1);
+    let who = match scheme {
+        Scheme::UserFolds => format!("{} user folds", plan.folds),
+        Scheme::EveryUser => "every user".to_string(),
+    };
     println!(
-        "validation: {} fit / {} validation interactions; {} configurations; ndcg@{}",
-        fit.nnz(),
-        valid.nnz(),
+        "validation: {} training interactions; {who} × {} repeats; {:.0}% of a validated user's \
+         items held out (about {held} per fit); {} configurations; ndcg@{} ± standard error across fits",
+        train.nnz(),
+        plan.repeats,
+        plan.holdout * 100.0,
         specs.len(),
         a.k
     );
     let mut best: Option<(f64, ModelSpec)> = None;
     let mut bar = TrainingBar::new();
     for spec in &specs {
-        let ranker = Ranker::train(spec, &fit, &mut |done, total| {
+        let s = validation::score(spec, &folds, &features, a.k, &mut |done, total| {
             bar.update(spec.name(), done, total)
         })?;
-        let r = measure(&ranker, &fit, &valid, &features, a.k);
-        println!("{:.4}  {:?}", r.ndcg, spec);
-        if best.as_ref().is_none_or(|(b, _)| r.ndcg > *b) {
-            best = Some((r.ndcg, *spec));
+        bar.suspend(|| println!("{:.4} ±{:.4}  {:?}", s.ndcg, s.std_error, spec));
+        if best.as_ref().is_none_or(|(b, _)| s.ndcg > *b) {
+            best = Some((s.ndcg, *spec));
         }
     }
     drop(bar);

@@ -13,8 +13,8 @@ use super::linalg::dot;
 use super::{FoldInParams, MfError, MfModel};
 use crate::interactions::{rng, SparseMatrix};
 
-/// BPR hyper-parameters. Defaults were chosen on a validation split of
-/// MovieLens 100K (`kith tune --trainer bpr`, see docs/BENCHMARKS.md).
+/// BPR hyper-parameters. Defaults were chosen on validation folds of
+/// MovieLens 100K's training part (`kith tune --trainer bpr`, see docs/BENCHMARKS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BprParams {
     /// Latent dimensions.

@@ -285,6 +285,73 @@ fn a_saved_split_reads_back_as_the_same_protocol() {
     assert!(stderr(&o).contains("--data"), "{}", stderr(&o));
 }
 
+#[test]
+fn tune_picks_the_sensible_configuration_under_either_scheme() {
+    // 40 users in two taste groups of 10 items each; every user chose 8 of
+    // their group's items.
+    let mut items = String::from("id,title\n");
+    for i in 0..20 {
+        items.push_str(&format!("i{i},Item {i}\n"));
+    }
+    let mut inter = String::from("user,item\n");
+    for u in 0..40 {
+        let base = if u < 20 { 0 } else { 10 };
+        for k in 0..10 {
+            if (u + k) % 5 != 0 && (u + 2 * k) % 7 != 0 {
+                inter.push_str(&format!("u{u},i{}\n", base + k));
+            }
+        }
+    }
+    let dir = common::folder(&[("items.csv", &items), ("interactions.csv", &inter)]);
+    for scheme in ["user-folds", "every-user"] {
+        let o = kith(&[
+            "tune",
+            "--format",
+            "csv",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "--trainer",
+            "als",
+            "--validation",
+            scheme,
+            "--holdout",
+            "0.3",
+            "--dims",
+            "4",
+            "--reg-exponents",
+            "0",
+            "--regs",
+            "100000,0.1",
+            "--alphas",
+            "5",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        let best = lines[3];
+        // A penalty that flattens every factor cannot find the two groups.
+        assert!(best.contains("reg: 0.1,"), "{scheme}: {out}");
+    }
+    let o = kith(&[
+        "tune",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--trainer",
+        "als",
+        "--holdout",
+        "1.5",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid validation plan"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A tiny generic catalog: two taste groups.
 fn tiny_catalog() -> tempfile::TempDir {
     let items = "id,title,creator,tags\n\

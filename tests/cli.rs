@@ -303,8 +303,8 @@ fn tune_picks_the_sensible_configuration_under_either_scheme() {
         }
     }
     let dir = common::folder(&[("items.csv", &items), ("interactions.csv", &inter)]);
-    for scheme in ["user-folds", "every-user"] {
-        let o = kith(&[
+    let tune = |extra: &[&str]| {
+        let mut args = vec![
             "tune",
             "--format",
             "csv",
@@ -312,6 +312,12 @@ fn tune_picks_the_sensible_configuration_under_either_scheme() {
             dir.path().to_str().unwrap(),
             "--trainer",
             "als",
+        ];
+        args.extend_from_slice(extra);
+        kith(&args)
+    };
+    for scheme in ["user-folds", "every-user"] {
+        let o = tune(&[
             "--validation",
             scheme,
             "--holdout",
@@ -333,17 +339,7 @@ fn tune_picks_the_sensible_configuration_under_either_scheme() {
         // A penalty that flattens every factor cannot find the two groups.
         assert!(best.contains("reg: 0.1,"), "{scheme}: {out}");
     }
-    let o = kith(&[
-        "tune",
-        "--format",
-        "csv",
-        "--data",
-        dir.path().to_str().unwrap(),
-        "--trainer",
-        "als",
-        "--holdout",
-        "1.5",
-    ]);
+    let o = tune(&["--holdout", "1.5"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("invalid validation plan"),

@@ -7,7 +7,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 cd "$REPO"
 source scripts/setup.sh
-kith_setup_rust
+kith_setup_toolchains
 
 kith_setup_chromium
 

@@ -10,8 +10,8 @@
 //! and the bindgen version can never drift from the crate's.
 //!
 //! It does what `wasm-bindgen --target web --out-dir DIR --out-name NAME` does
-//! (ES module, TypeScript declarations), which is all `scripts/build-wasm`
-//! asks of it.
+//! (ES module, TypeScript declarations, the CLI's defaults set explicitly),
+//! which is all `scripts/build-wasm` asks of it.
 #![deny(missing_docs)]
 
 use std::path::PathBuf;
@@ -57,11 +57,23 @@ fn run(args: Args) -> Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
+    // The library's defaults differ from the CLI's: these are the CLI's for
+    // `--target web` (crates/cli/src/wasm_bindgen.rs). Above all the default
+    // module path: without it `init()` cannot find `kith_bg.wasm` by itself.
     Bindgen::new()
         .input_path(&args.input)
         .out_name(&args.out_name)
         .web(true)?
+        .debug(false)
+        .demangle(true)
+        .keep_lld_exports(false)
+        .keep_debug(false)
+        .remove_name_section(false)
+        .remove_producers_section(false)
         .typescript(!args.no_typescript)
+        .omit_imports(false)
+        .omit_default_module_path(false)
+        .split_linked_modules(false)
         .generate(&args.out_dir)
         .with_context(|| format!("generating bindings for {}", args.input.display()))?;
     Ok(())

@@ -49,6 +49,21 @@ kith_bindgen() {
   cargo run --quiet -p kith-bindgen -- "$@"
 }
 
+# npm packages of one folder exactly as its package-lock.json pins them:
+# `npm ci` when node_modules is missing or was installed from another
+# lockfile (a stamp holds the lockfile's sha256). Extra arguments go to npm.
+kith_npm_ci() {
+  local dir=$1 want have
+  shift
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  have=$(cat "$dir/node_modules/.kith-lock-sha256" 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    kith_log "npm ci in $dir (pinned by its package-lock.json)"
+    (cd "$dir" && npm ci --no-audit --no-fund "$@")
+    echo "$want" > "$dir/node_modules/.kith-lock-sha256"
+  fi
+}
+
 # Debian's Chromium for the browser tests (playwright's own download cannot work here).
 kith_setup_chromium() {
   if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then

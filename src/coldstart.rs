@@ -167,6 +167,47 @@ fn mf_scores(mf: &MfModel) -> impl Fn(usize, &mut Vec<f32>) + '_ {
     }
 }
 
+/// The bridge penalties `kith build` tries: a log grid wide enough for
+/// catalogs where text predicts factors well (small λ) and badly (large λ).
+pub const BRIDGE_LAMBDAS: [f32; 7] = [1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0];
+
+/// Chooses the bridge's ridge penalty among `lambdas` on pseudo-cold items:
+/// 10% of the items with interactions in `data` are held out of an ALS fit,
+/// given factors through the bridge, and ranked (NDCG@`k`) for the users who
+/// chose them. Returns the best penalty and every (λ, NDCG) tried; with no
+/// item to hold out, the first penalty.
+pub fn choose_bridge_lambda(
+    data: &SparseMatrix,
+    emb: &QuantizedEmbeddings,
+    als_params: &AlsParams,
+    lambdas: &[f32],
+    k: usize,
+    seed: u64,
+) -> Result<(f32, Vec<(f32, f64)>), ColdStartError> {
+    let everyone = vec![true; data.n_cols()];
+    let (val_cold, held) = split_items(data, 0.1, seed ^ 0xC01D, &everyone);
+    let Some(&first) = lambdas.first() else {
+        return Ok((1.0, Vec::new()));
+    };
+    if held == 0 {
+        return Ok((first, Vec::new()));
+    }
+    let val_train = restrict(data, &val_cold.iter().map(|c| !c).collect::<Vec<_>>());
+    let val_base = als::train(&val_train, als_params, &mut |_, _| {})?;
+    let mut validation = Vec::new();
+    for &l in lambdas {
+        let mut m = val_base.clone();
+        fill_cold(&mut m, &val_train, &val_cold, emb, l)?;
+        let (nd, _, _) = rank_cold(&val_cold, data, k, &mf_scores(&m));
+        validation.push((l, nd));
+    }
+    let lambda = validation
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(first, |x| x.0);
+    Ok((lambda, validation))
+}
+
 /// Runs the protocol. `lambdas` are the bridge penalties tried on validation.
 pub fn evaluate(
     full: &SparseMatrix,
@@ -187,21 +228,7 @@ pub fn evaluate(
     let warm: Vec<bool> = cold.iter().map(|c| !c).collect();
     let warm_data = restrict(full, &warm);
 
-    // Validation: pseudo-cold items carved from the warm ones.
-    let (val_cold, _) = split_items(&warm_data, 0.1, seed ^ 0xC01D, &warm);
-    let val_train = restrict(&warm_data, &val_cold.iter().map(|c| !c).collect::<Vec<_>>());
-    let val_base = als::train(&val_train, als_params, &mut |_, _| {})?;
-    let mut validation = Vec::new();
-    for &l in lambdas {
-        let mut m = val_base.clone();
-        fill_cold(&mut m, &val_train, &val_cold, emb, l)?;
-        let (nd, _, _) = rank_cold(&val_cold, &warm_data, k, &mf_scores(&m));
-        validation.push((l, nd));
-    }
-    let lambda = validation
-        .iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(1.0, |x| x.0);
+    let (lambda, validation) = choose_bridge_lambda(&warm_data, emb, als_params, lambdas, k, seed)?;
 
     let mf = bridged_model(&warm_data, &cold, emb, als_params, lambda)?;
     let mut models = Vec::new();

@@ -222,6 +222,10 @@ pub struct Protocol {
     pub ild_features: String,
     /// Every rating counts as a positive; training items are excluded from ranking.
     pub relevance: String,
+    /// How ALS's settings were chosen when a search on the training part
+    /// chose them (catalogs with no recorded values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub als_search: Option<String>,
 }
 
 /// One model's result.
@@ -351,6 +355,9 @@ pub fn to_table(protocol: &Protocol, results: &[ModelResult]) -> String {
         protocol.test_interactions,
         protocol.evaluated_users
     );
+    if let Some(search) = &protocol.als_search {
+        s.push_str(&format!("als: {search}\n\n"));
+    }
     let Some(first) = results.first() else {
         return s;
     };

@@ -26,11 +26,15 @@ pub mod variant;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod calibrate;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod coldstart;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod requests;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod simulate;
 #[cfg(not(target_arch = "wasm32"))]

@@ -60,6 +60,8 @@ pub enum Kind {
     Tags,
     /// Widely read.
     Popular,
+    /// No specific signal: a general reason.
+    General,
     /// "Are you in the mood for …?"
     TagQuestion,
     /// "Which of these appeals most: …?"
@@ -245,6 +247,7 @@ pub fn explanation_facts(rec: &Recommendation, avoided: Vec<String>) -> Facts {
         Signal::Theme if because.phrase.is_some() => Kind::Theme,
         Signal::Theme | Signal::Tags => Kind::Tags,
         Signal::Popular => Kind::Popular,
+        Signal::General => Kind::General,
     };
     Facts {
         purpose: Purpose::Explanation,
@@ -342,6 +345,12 @@ fn examples(kind: Kind) -> [(&'static str, &'static str); 2] {
              "Matilda is one of the most loved books here."),
             ("Book: Dracula. Reason: Widely loved: one of the most popular here (700,000 ratings).",
              "Dracula is a favourite of many readers here."),
+        ],
+        Kind::General => [
+            ("Book: Emma. Reason: A strong match overall for what you have told me so far.",
+             "Emma is a strong all-round match for what you've told me."),
+            ("Book: Dracula. Reason: A good place to start.",
+             "Dracula is a good place to start."),
         ],
         Kind::TagQuestion => [
             ("Question: Are you in the mood for books tagged \u{201c}historical fiction\u{201d}?",

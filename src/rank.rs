@@ -72,6 +72,8 @@ pub struct Ranker<'a> {
     pub prior: &'a [f32],
     /// "readers", "viewers" or "people", for explanations.
     pub people: &'a str,
+    /// What a creator did to an item ("wrote", "directed", "made"), for explanations.
+    pub made: &'a str,
 }
 
 /// What the visitor wants, resolved to indices.
@@ -112,7 +114,7 @@ pub struct Query<'a> {
 }
 
 /// Which signal explains a recommendation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// Next in / same series as a liked item.
@@ -125,8 +127,10 @@ pub enum Signal {
     Theme,
     /// Carries asked-for tags.
     Tags,
-    /// Widely read: the prior when nothing else is known.
+    /// Widely read: among the most popular tenth of the catalog.
     Popular,
+    /// No specific signal holds strongly enough to name: an honest general reason.
+    General,
 }
 
 /// A recommendation's explanation: the sentence and the facts it states.
@@ -178,6 +182,11 @@ pub struct Scored {
     pub parts: Parts,
     /// Why it is recommended.
     pub explanation: Explanation,
+    /// When the first explanation failed its check ([`Evidence::supports`]):
+    /// why. The explanation shown is then an honest general one. Never set
+    /// unless a rule and the explanation code disagree; tests assert it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
 }
 
 /// A ranking: the list to show and the candidate distribution questions use.
@@ -188,6 +197,188 @@ pub struct Ranking {
     /// The top candidates before diversification with their probabilities
     /// (softmax of scores), best first.
     pub candidates: Vec<(ItemIdx, f32)>,
+    /// What the explanations were checked against ([`Evidence::supports`]).
+    pub evidence: Evidence,
+    /// Asked-for tags the list could not honour: fewer eligible items carry
+    /// them than the list needs (the reply says so).
+    pub tag_shortfall: Option<TagShortfall>,
+}
+
+/// Too few items carry the tags the visitor asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TagShortfall {
+    /// The tags asked for.
+    pub tags: Vec<String>,
+    /// Eligible items carrying at least one of them.
+    pub available: usize,
+}
+
+/// Share of a list that must carry an asked-for tag when the catalog has
+/// enough such items: 8 of 10.
+pub const WANTED_TAG_SHARE: f32 = 0.8;
+
+/// The facts an explanation may state, fixed when the catalog is ranked:
+/// each kind of reason is given only when its rule holds for that item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    /// How many items count as "among the closest" (to the request's text,
+    /// or to a liked item's factors).
+    pub close_count: usize,
+    /// Text similarity of the `close_count`-th closest eligible item to the
+    /// described taste (`None` without a description).
+    pub text_cut: Option<f32>,
+    /// Per liked item: the `close_count`-th largest factor agreement
+    /// (q_liked · q_i) over the catalog.
+    pub neighbour_cuts: Vec<(ItemIdx, f32)>,
+    /// Popularity prior of the item at the top-tenth boundary.
+    pub popular_cut: f32,
+    /// Raw text similarity of every item to the described taste (empty without one).
+    pub text: Vec<f32>,
+}
+
+impl Evidence {
+    /// Whether item `i`'s own text is among the closest to the request.
+    pub fn text_close(&self, i: ItemIdx) -> bool {
+        match (self.text_cut, self.text.get(i as usize)) {
+            (Some(cut), Some(&v)) => v >= cut,
+            _ => false,
+        }
+    }
+
+    /// Liked items whose factors put `i` among their closest, best first.
+    pub fn neighbours_of(&self, ranker: &Ranker, i: ItemIdx) -> Vec<ItemIdx> {
+        let q_i = ranker.mf.item(i);
+        let mut out: Vec<(ItemIdx, f32)> = self
+            .neighbour_cuts
+            .iter()
+            .map(|&(x, cut)| (x, dot(ranker.mf.item(x), q_i), cut))
+            .filter(|&(x, d, cut)| x != i && d > 0.0 && d >= cut)
+            .map(|(x, d, _)| (x, d))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out.into_iter().map(|(x, _)| x).collect()
+    }
+
+    /// Checks that `s`'s explanation states only what holds for its item;
+    /// the reason it does not, otherwise. Tests and benchmarks call it on
+    /// every explanation.
+    pub fn supports(&self, ranker: &Ranker, q: &Query, s: &Scored) -> Result<(), String> {
+        let e = &s.explanation;
+        let item = ranker
+            .catalog
+            .get(s.item)
+            .ok_or_else(|| format!("item {} is not in the catalog", s.item))?;
+        let liked_titles: Vec<String> = q
+            .liked
+            .iter()
+            .filter(|(_, st)| *st > 0.0)
+            .map(|&(j, _)| title_of(ranker.catalog, j))
+            .collect();
+        for t in &e.items {
+            if !liked_titles.contains(t) {
+                return Err(format!("names {t:?}, which the visitor did not like"));
+            }
+        }
+        if e.phrase.is_some() && !self.text_close(s.item) {
+            return Err("quotes the request, but the item's text is not among the closest".into());
+        }
+        match e.signal {
+            Signal::Theme if e.phrase.is_none() && e.tags.is_empty() => {
+                Err("a theme reason with nothing to show for it".into())
+            }
+            Signal::Theme if !e.tags.is_empty() => {
+                if e.tags.iter().all(|t| item.tags.contains(t)) && self.text_close(s.item) {
+                    Ok(())
+                } else {
+                    Err("claims tags the item lacks, or text that is not close".into())
+                }
+            }
+            Signal::Tags => {
+                if !e.tags.is_empty()
+                    && e.tags
+                        .iter()
+                        .all(|t| item.tags.contains(t) && q.wanted_tags.contains(t))
+                {
+                    Ok(())
+                } else {
+                    Err(format!("claims asked-for tags {:?} the item lacks", e.tags))
+                }
+            }
+            Signal::Creator => {
+                let keys: Vec<String> = item.creators.iter().map(|c| name_key(c)).collect();
+                if !e.creators.is_empty() && e.creators.iter().all(|c| keys.contains(&name_key(c)))
+                {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "names creators {:?} the item does not have",
+                        e.creators
+                    ))
+                }
+            }
+            Signal::ReadersLikeYou => {
+                let from = self.neighbours_of(ranker, s.item);
+                let named_ok = e
+                    .items
+                    .iter()
+                    .all(|t| from.iter().any(|&x| title_of(ranker.catalog, x) == *t));
+                if !from.is_empty() && !e.items.is_empty() && named_ok {
+                    Ok(())
+                } else {
+                    Err(
+                        "credits a liked item whose factors do not put this item among its closest"
+                            .into(),
+                    )
+                }
+            }
+            Signal::Popular => {
+                if ranker
+                    .prior
+                    .get(s.item as usize)
+                    .is_some_and(|&p| p >= self.popular_cut)
+                {
+                    Ok(())
+                } else {
+                    Err("called one of the most popular, but it is not in the top tenth".into())
+                }
+            }
+            Signal::Series => {
+                let liked: Vec<ItemIdx> = q
+                    .liked
+                    .iter()
+                    .filter(|(_, st)| *st > 0.0)
+                    .map(|x| x.0)
+                    .collect();
+                let related = liked.iter().any(|&j| {
+                    matches!(
+                        ranker.graph.relation(ranker.catalog, j, s.item),
+                        Some(Relation::NextInSeries { .. } | Relation::SameSeries { .. })
+                    )
+                });
+                if related {
+                    Ok(())
+                } else {
+                    Err("no liked item in its series".into())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The `n`-th largest finite value among `keep` positions (n ≥ 1); −∞ when there are fewer.
+fn nth_largest(values: &[f32], keep: &dyn Fn(usize) -> bool, n: usize) -> f32 {
+    let mut v: Vec<f32> = values
+        .iter()
+        .enumerate()
+        .filter(|&(i, x)| keep(i) && x.is_finite())
+        .map(|(_, &x)| x)
+        .collect();
+    if n == 0 || v.len() < n {
+        return f32::NEG_INFINITY;
+    }
+    let (_, nth, _) = v.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+    *nth
 }
 
 /// Mean and standard deviation of the finite values at `keep` positions.
@@ -413,7 +604,81 @@ impl Ranker<'_> {
         }
 
         let eligible = keep.iter().filter(|&&k| k).count();
-        let pool = top_k(&scores, q.k.saturating_mul(20).max(200).min(eligible), &[]);
+        let close_count =
+            q.k.saturating_mul(3)
+                .max(eligible / 100)
+                .clamp(1, eligible.max(1));
+        let evidence = Evidence {
+            close_count,
+            text_cut: has_text.then(|| nth_largest(&text_raw, &|i| keep[i], close_count)),
+            neighbour_cuts: q
+                .liked
+                .iter()
+                .filter(|(_, st)| *st > 0.0)
+                .map(|&(x, _)| {
+                    let q_x = self.mf.item(x);
+                    let dots: Vec<f32> = (0..n as ItemIdx)
+                        .map(|j| {
+                            if j == x {
+                                f32::NEG_INFINITY
+                            } else {
+                                dot(q_x, self.mf.item(j))
+                            }
+                        })
+                        .collect();
+                    (x, nth_largest(&dots, &|_| true, close_count))
+                })
+                .collect(),
+            popular_cut: nth_largest(self.prior, &|_| true, (n / 10).max(1)),
+            text: if has_text {
+                text_raw.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        // Asked-for tags shape the list: when enough eligible items carry one,
+        // at least WANTED_TAG_SHARE of the list does (MMR works inside that).
+        let tagged: Vec<bool> = self
+            .catalog
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, it)| keep[i] && it.tags.iter().any(|t| q.wanted_tags.contains(t)))
+            .collect();
+        let available = tagged.iter().filter(|&&t| t).count();
+        let needed = ((q.k as f32) * WANTED_TAG_SHARE).ceil() as usize;
+        // Too few: every one that exists is shown, and the reply says so.
+        // A liked title anchors the list instead ("I loved Dune for its
+        // political intrigue": more like Dune, not political non-fiction), so
+        // with liked items the tags only add to the score.
+        let constrained = !q.wanted_tags.is_empty() && !q.liked.iter().any(|&(_, st)| st > 0.0);
+        let required = if constrained {
+            needed.min(available).min(q.k)
+        } else {
+            0
+        };
+        let max_untagged = q.k - required;
+        let tag_shortfall = (constrained && available < needed).then(|| TagShortfall {
+            tags: q.wanted_tags.to_vec(),
+            available,
+        });
+        let pool_size = q.k.saturating_mul(20).max(200).min(eligible);
+        let mut pool = top_k(&scores, pool_size, &[]);
+        if max_untagged < q.k {
+            // The best tagged items join the pool even when untagged ones outscore them.
+            let tagged_scores: Vec<f32> = scores
+                .iter()
+                .zip(&tagged)
+                .map(|(&s, &t)| if t { s } else { f32::NEG_INFINITY })
+                .collect();
+            let in_pool: std::collections::HashSet<ItemIdx> = pool.iter().map(|x| x.0).collect();
+            pool.extend(
+                top_k(&tagged_scores, pool_size, &[])
+                    .into_iter()
+                    .filter(|x| !in_pool.contains(&x.0)),
+            );
+            pool.sort_by(|a, b| b.1.total_cmp(&a.1));
+        }
         let pool: Vec<(ItemIdx, f32)> = pool.into_iter().filter(|(_, s)| s.is_finite()).collect();
         // Candidate distribution for questions: softmax over the top 100.
         let top: Vec<(ItemIdx, f32)> = pool.iter().take(100).copied().collect();
@@ -436,10 +701,11 @@ impl Ranker<'_> {
         let mut max_sim: Vec<f32> = vec![f32::NEG_INFINITY; pool.len()];
         let mut used = vec![false; pool.len()];
         let mut per_series: HashMap<String, usize> = HashMap::new();
+        let mut untagged = 0usize;
         while chosen.len() < q.k && chosen.len() < pool.len() {
             let mut best: Option<(usize, f32)> = None;
             for (c, &(i, s)) in pool.iter().enumerate() {
-                if used[c] {
+                if used[c] || (untagged >= max_untagged && !tagged[i as usize]) {
                     continue;
                 }
                 // With any diversity asked for, at most two of one series.
@@ -464,6 +730,9 @@ impl Ranker<'_> {
             let Some((c, _)) = best else { break };
             used[c] = true;
             let item = pool[c].0;
+            if !tagged[item as usize] {
+                untagged += 1;
+            }
             chosen.push(item);
             if let Some(sr) = self.catalog.get(item).and_then(|x| x.series.as_ref()) {
                 *per_series.entry(name_key(&sr.name)).or_default() += 1;
@@ -481,16 +750,35 @@ impl Ranker<'_> {
             .into_iter()
             .map(|i| {
                 let p = parts[i as usize].clone();
-                let explanation = self.explain(i, &p, q, graph_boost.get(&i));
-                Scored {
+                let explanation = self.explain(i, &p, q, graph_boost.get(&i), &evidence);
+                let mut s = Scored {
                     item: i,
                     score: scores[i as usize],
                     parts: p,
                     explanation,
+                    replaced: None,
+                };
+                // Never state a reason that does not hold.
+                if let Err(why) = evidence.supports(self, q, &s) {
+                    s.explanation = Explanation {
+                        signal: Signal::General,
+                        text: general_reason(q),
+                        items: Vec::new(),
+                        creators: Vec::new(),
+                        tags: Vec::new(),
+                        phrase: None,
+                    };
+                    s.replaced = Some(why);
                 }
+                s
             })
             .collect();
-        Ranking { items, candidates }
+        Ranking {
+            items,
+            candidates,
+            evidence,
+            tag_shortfall,
+        }
     }
 
     /// The explanation from the largest positive contribution, stating only
@@ -501,9 +789,20 @@ impl Ranker<'_> {
         p: &Parts,
         q: &Query,
         graph: Option<&(f32, ItemIdx, Relation)>,
+        ev: &Evidence,
     ) -> Explanation {
         let item = self.catalog.get(i);
-        let mut best: (Signal, f32) = (Signal::Popular, p.popularity.max(0.0) + 1e-6);
+        // Each signal is a candidate reason only where its rule holds for
+        // this item (Evidence); the largest such contribution is named.
+        let popular = self
+            .prior
+            .get(i as usize)
+            .is_some_and(|&x| x >= ev.popular_cut);
+        let mut best: (Signal, f32) = if popular {
+            (Signal::Popular, p.popularity.max(0.0) + 1e-6)
+        } else {
+            (Signal::General, 1e-6)
+        };
         let mut consider = |s: Signal, v: f32| {
             if v > best.1 {
                 best = (s, v);
@@ -522,12 +821,13 @@ impl Ranker<'_> {
         }
         consider(Signal::Creator, p.creator);
         consider(Signal::Tags, p.tags);
-        if q.user.is_some() && !q.liked.is_empty() {
+        let credited = ev.neighbours_of(self, i);
+        if q.user.is_some() && !credited.is_empty() {
             consider(Signal::ReadersLikeYou, p.mf);
         }
-        consider(Signal::Theme, p.text);
-        if q.user.is_some() && q.liked.is_empty() {
-            consider(Signal::Theme, p.mf);
+        let text_close = ev.text_close(i);
+        if text_close {
+            consider(Signal::Theme, p.text);
         }
         let mut e = Explanation {
             signal: best.0,
@@ -552,7 +852,7 @@ impl Ranker<'_> {
                 Relation::SameCreator { creator } => {
                     e.signal = Signal::Creator;
                     e.creators.push(creator.clone());
-                    format!("Also by {creator}, who wrote {liked_title}.")
+                    format!("Also by {creator}, who {} {liked_title}.", self.made)
                 }
                 Relation::SharedTags { .. } => format!("Shares themes with {liked_title}."),
             };
@@ -584,17 +884,8 @@ impl Ranker<'_> {
                 e.tags = tags;
             }
             Signal::ReadersLikeYou => {
-                // The liked item whose factors agree most with this one.
-                let q_i = self.mf.item(i);
-                let liked = q
-                    .liked
-                    .iter()
-                    .filter(|(_, s)| *s > 0.0)
-                    .max_by(|a, b| {
-                        dot(self.mf.item(a.0), q_i).total_cmp(&dot(self.mf.item(b.0), q_i))
-                    })
-                    .map(|&(j, _)| j);
-                match liked {
+                // The liked item whose factors put this one closest.
+                match credited.first().copied() {
                     Some(j) => {
                         let t = title_of(self.catalog, j);
                         e.text =
@@ -614,26 +905,25 @@ impl Ranker<'_> {
                     .map(|x| x.tags.iter().take(2).cloned().collect())
                     .unwrap_or_default();
                 match q.phrase.filter(|s| !s.trim().is_empty()) {
-                    Some(ph) => {
+                    Some(ph) if text_close => {
                         e.text = format!(
                             "Close to what you described: \u{201c}{}\u{201d}.",
                             ph.trim()
                         );
                         e.phrase = Some(ph.trim().to_string());
                     }
-                    None if !shared.is_empty() => {
+                    _ if !shared.is_empty() => {
                         let s: Vec<String> = shared.iter().map(|t| t.replace('-', " ")).collect();
                         e.text = format!("Matches your taste for {}.", s.join(" and "));
                         e.tags = shared;
                     }
-                    None => {
-                        e.text = format!(
-                            "{} with tastes like yours liked this.",
-                            capitalise(self.people)
-                        )
+                    _ => {
+                        e.signal = Signal::General;
+                        e.text = general_reason(q);
                     }
                 }
             }
+            Signal::General => e.text = general_reason(q),
             Signal::Popular => {
                 let n = self.catalog.audience(i);
                 e.text = format!(
@@ -647,6 +937,7 @@ impl Ranker<'_> {
         // visitor's own theme words when the text similarity also counts.
         if e.signal != Signal::Theme
             && e.phrase.is_none()
+            && text_close
             && p.text >= 0.35 * best.1.min(4.0)
             && p.text > 0.75
         {
@@ -657,6 +948,21 @@ impl Ranker<'_> {
             }
         }
         e
+    }
+}
+
+/// A reason that claims nothing specific: the list as a whole follows what
+/// the visitor said, or is a starting point when they said nothing yet.
+fn general_reason(q: &Query) -> String {
+    let told = q.user.is_some()
+        || q.taste.is_some()
+        || !q.wanted_tags.is_empty()
+        || !q.wanted_creators.is_empty()
+        || !q.liked.is_empty();
+    if told {
+        "A strong match overall for what you have told me so far.".into()
+    } else {
+        "A good place to start.".into()
     }
 }
 
@@ -751,6 +1057,7 @@ mod tests {
             embeddings: &emb,
             prior: &prior,
             people: "readers",
+            made: "wrote",
         };
         let user = UserVector {
             factors: vec![1.0, 0.0],
@@ -819,5 +1126,237 @@ mod tests {
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(4780653), "4,780,653");
+    }
+
+    /// A synthetic catalog: 120 items over four tags, random MF factors and
+    /// text embeddings, popularity falling with the index.
+    fn synthetic() -> (Catalog, MfModel, QuantizedEmbeddings, Vec<f32>) {
+        use rand::Rng;
+        let mut r = crate::interactions::rng(7);
+        let tags = ["mystery", "romance", "history", "poetry"];
+        let items: Vec<Item> = (0..120)
+            .map(|i| Item {
+                id: i.to_string(),
+                title: format!("Title {i}"),
+                creators: vec![format!("Creator {}", i % 17)],
+                // poetry is rare: 3 items
+                tags: if i % 40 == 0 {
+                    vec!["poetry".into()]
+                } else {
+                    vec![tags[i % 3].to_string()]
+                },
+                public_ratings: Some(1000 - i as u64 * 8),
+                ..Item::default()
+            })
+            .collect();
+        let c = Catalog::new(items).unwrap();
+        let f: Vec<f32> = (0..120 * 8).map(|_| r.random::<f32>() - 0.5).collect();
+        let mf = MfModel::from_items(8, f, vec![0.0; 120]).unwrap();
+        let rows: Vec<Vec<f32>> = (0..120)
+            .map(|_| {
+                let v: Vec<f32> = (0..16).map(|_| r.random::<f32>() - 0.5).collect();
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.into_iter().map(|x| x / n).collect()
+            })
+            .collect();
+        let emb = QuantizedEmbeddings::from_rows(16, &rows).unwrap();
+        let prior: Vec<f32> = (0..120).map(|i| 1.0 - i as f32 / 120.0).collect();
+        (c, mf, emb, prior)
+    }
+
+    #[test]
+    fn every_explanation_states_only_what_holds() {
+        use rand::Rng;
+        let (c, mf, emb, prior) = synthetic();
+        let g = Graph::build(&c);
+        let r = Ranker {
+            catalog: &c,
+            graph: &g,
+            mf: &mf,
+            embeddings: &emb,
+            prior: &prior,
+            people: "people",
+            made: "made",
+        };
+        let mut rng = crate::interactions::rng(11);
+        let mut kinds: HashMap<Signal, usize> = HashMap::new();
+        for round in 0..60 {
+            let taste: Vec<f32> = {
+                let v: Vec<f32> = (0..16).map(|_| rng.random::<f32>() - 0.5).collect();
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.into_iter().map(|x| x / n).collect()
+            };
+            let user = UserVector {
+                factors: (0..8).map(|_| rng.random::<f32>() - 0.5).collect(),
+                bias: 0.0,
+            };
+            let liked: Vec<(ItemIdx, f32)> = (0..round % 3)
+                .map(|_| (rng.random_range(0..120u32), 1.0))
+                .collect();
+            let exclude: Vec<ItemIdx> = {
+                let mut e: Vec<ItemIdx> = liked.iter().map(|x| x.0).collect();
+                e.sort_unstable();
+                e.dedup();
+                e
+            };
+            let want = [["mystery", "romance", "history", "poetry"][round % 4].to_string()];
+            let q = Query {
+                user: (round % 2 == 0).then_some(&user),
+                taste: (round % 3 != 1).then_some(taste.as_slice()),
+                phrase: Some("something moving"),
+                wanted_tags: if round % 5 == 0 { &want } else { &[] },
+                liked: &liked,
+                exclude: &exclude,
+                diversity: 0.3,
+                k: 10,
+                ..Query::default()
+            };
+            let out = r.rank(&q, &Weights::default());
+            assert_eq!(out.items.len(), 10);
+            for s in &out.items {
+                if let Err(why) = out.evidence.supports(&r, &q, s) {
+                    panic!(
+                        "round {round}: {:?} for item {}: {why}",
+                        s.explanation, s.item
+                    );
+                }
+                *kinds.entry(s.explanation.signal).or_default() += 1;
+            }
+        }
+        // The check is not vacuous: several kinds of reason were given.
+        assert!(kinds.len() >= 4, "{kinds:?}");
+    }
+
+    #[test]
+    fn the_checker_refuses_false_reasons() {
+        let (c, mf, emb, prior) = synthetic();
+        let g = Graph::build(&c);
+        let r = Ranker {
+            catalog: &c,
+            graph: &g,
+            mf: &mf,
+            embeddings: &emb,
+            prior: &prior,
+            people: "people",
+            made: "made",
+        };
+        let taste = emb.row(5).unwrap();
+        let q = Query {
+            taste: Some(&taste),
+            phrase: Some("quiet stories"),
+            k: 10,
+            ..Query::default()
+        };
+        let out = r.rank(&q, &Weights::default());
+        // The least similar item, described as close to the request: refused.
+        let far = (0..120u32)
+            .min_by(|&a, &b| {
+                out.evidence.text[a as usize].total_cmp(&out.evidence.text[b as usize])
+            })
+            .unwrap();
+        let mut fake = out.items[0].clone();
+        fake.item = far;
+        fake.explanation.signal = Signal::Theme;
+        fake.explanation.phrase = Some("quiet stories".into());
+        assert!(out.evidence.supports(&r, &q, &fake).is_err());
+        // An unpopular item called one of the most popular: refused.
+        fake.item = 119;
+        fake.explanation = Explanation {
+            signal: Signal::Popular,
+            text: String::new(),
+            items: vec![],
+            creators: vec![],
+            tags: vec![],
+            phrase: None,
+        };
+        assert!(out.evidence.supports(&r, &q, &fake).is_err());
+        // A tag the item lacks: refused.
+        fake.explanation.signal = Signal::Tags;
+        fake.explanation.tags = vec!["poetry".into()];
+        assert!(out.evidence.supports(&r, &q, &fake).is_err());
+    }
+
+    #[test]
+    fn asked_for_tags_fill_the_list_or_the_shortfall_is_said() {
+        let (c, mf, emb, prior) = synthetic();
+        let g = Graph::build(&c);
+        let r = Ranker {
+            catalog: &c,
+            graph: &g,
+            mf: &mf,
+            embeddings: &emb,
+            prior: &prior,
+            people: "people",
+            made: "made",
+        };
+        // A user vector pointing elsewhere: the tag must still shape the list.
+        let user = UserVector {
+            factors: mf.item(1).to_vec(),
+            bias: 0.0,
+        };
+        let want = ["history".to_string()];
+        let q = Query {
+            user: Some(&user),
+            wanted_tags: &want,
+            diversity: 0.5,
+            k: 10,
+            ..Query::default()
+        };
+        let out = r.rank(&q, &Weights::default());
+        let carrying = out
+            .items
+            .iter()
+            .filter(|s| c.get(s.item).unwrap().tags.contains(&want[0]))
+            .count();
+        assert!(carrying >= 8, "{carrying} of 10 carry the tag");
+        assert!(out.tag_shortfall.is_none());
+
+        // Three poetry items in the catalog: all shown, and the shortfall reported.
+        let poetry = ["poetry".to_string()];
+        let q = Query {
+            wanted_tags: &poetry,
+            ..q
+        };
+        let out = r.rank(&q, &Weights::default());
+        let carrying = out
+            .items
+            .iter()
+            .filter(|s| c.get(s.item).unwrap().tags.contains(&poetry[0]))
+            .count();
+        assert_eq!(carrying, 3);
+        assert_eq!(
+            out.tag_shortfall,
+            Some(TagShortfall {
+                tags: vec!["poetry".into()],
+                available: 3
+            })
+        );
+    }
+
+    #[test]
+    fn an_unpopular_item_with_nothing_known_gets_an_honest_general_reason() {
+        let (c, mf, emb, prior) = synthetic();
+        let g = Graph::build(&c);
+        let r = Ranker {
+            catalog: &c,
+            graph: &g,
+            mf: &mf,
+            embeddings: &emb,
+            prior: &prior,
+            people: "people",
+            made: "made",
+        };
+        // Exclude the popular tenth: nothing left may be called popular.
+        let exclude: Vec<ItemIdx> = (0..12).collect();
+        let q = Query {
+            exclude: &exclude,
+            k: 5,
+            ..Query::default()
+        };
+        let out = r.rank(&q, &Weights::default());
+        for s in &out.items {
+            assert_eq!(s.explanation.signal, Signal::General, "{:?}", s.explanation);
+            assert_eq!(s.explanation.text, "A good place to start.");
+        }
     }
 }

@@ -92,6 +92,11 @@ pub struct Recommendation {
     pub because: Explanation,
     /// Each signal's contribution to the score, for a "why this?" view.
     pub parts: Parts,
+    /// Set when the first explanation failed its truth check and was
+    /// replaced by a general one (see `rank::Evidence::supports`); for tests
+    /// and benchmarks, not shown.
+    #[serde(skip)]
+    pub replaced_reason: Option<String>,
 }
 
 /// What Kith took from an answer, shown back so the visitor can correct it.
@@ -177,6 +182,7 @@ pub struct Engine {
     gram: Symmetric,
     prior: Vec<f32>,
     people: String,
+    made: String,
     /// Behaviour knobs (public so shells and the simulator can set them).
     pub options: EngineOptions,
 }
@@ -268,6 +274,7 @@ impl Engine {
             _ => "people",
         }
         .to_string();
+        let made = bundle.meta.creator_verb().to_string();
         // The encoder and the embeddings must agree, or text signals are noise.
         let encoder = encoder.filter(|e| {
             bundle.item_embeddings.is_empty() || e.dim() == bundle.item_embeddings.dim()
@@ -281,6 +288,7 @@ impl Engine {
             gram,
             prior,
             people,
+            made,
             options: EngineOptions::default(),
         }
     }
@@ -600,13 +608,13 @@ impl Engine {
     /// Recommendations for the profile as it stands, without recording a turn.
     pub fn recommend(&self, p: &Profile) -> Result<Reply, EngineError> {
         self.check_profile(p)?;
-        let (recs, _) = self.rank(p);
+        let (recs, _, notes) = self.rank(p);
         Ok(Reply {
             question: None,
             question_about: None,
             recommendations: recs,
             understood: Understood::default(),
-            notes: Vec::new(),
+            notes,
             turn: p.history.len() as u32,
         })
     }
@@ -822,8 +830,22 @@ impl Engine {
         Ok(())
     }
 
-    /// Ranks for a profile: the recommendations and the candidate distribution.
-    fn rank(&self, p: &Profile) -> (Vec<Recommendation>, Vec<(ItemIdx, f32)>) {
+    /// The catalog-side view ranking reads.
+    fn ranker(&self) -> Ranker<'_> {
+        Ranker {
+            catalog: &self.bundle.catalog,
+            graph: &self.graph,
+            mf: &self.bundle.mf,
+            embeddings: &self.bundle.item_embeddings,
+            prior: &self.prior,
+            people: &self.people,
+            made: &self.made,
+        }
+    }
+
+    /// Ranks for a profile: the recommendations, the candidate distribution
+    /// and the honest notes about the list (asked-for tags it could not honour).
+    fn rank(&self, p: &Profile) -> (Vec<Recommendation>, Vec<(ItemIdx, f32)>, Vec<String>) {
         let cat = &self.bundle.catalog;
         let mut liked: Vec<(ItemIdx, f32)> = Vec::new();
         let mut exclude: Vec<ItemIdx> = Vec::new();
@@ -851,14 +873,7 @@ impl Engine {
             bias: 0.0,
         });
         let phrase = p.themes.last().map(String::as_str);
-        let ranker = Ranker {
-            catalog: cat,
-            graph: &self.graph,
-            mf: &self.bundle.mf,
-            embeddings: &self.bundle.item_embeddings,
-            prior: &self.prior,
-            people: &self.people,
-        };
+        let ranker = self.ranker();
         let q = Query {
             user: user.as_ref(),
             taste: (!p.taste.is_empty()).then_some(p.taste.as_slice()),
@@ -878,6 +893,23 @@ impl Engine {
             k: p.controls.count.clamp(1, 100),
         };
         let ranking = ranker.rank(&q, &self.options_for(p).weights);
+        let mut notes = Vec::new();
+        if let Some(short) = &ranking.tag_shortfall {
+            let tags: Vec<String> = short.tags.iter().map(|t| t.replace('-', " ")).collect();
+            let plural = &self.bundle.meta.item_noun.1;
+            notes.push(if short.available == 0 {
+                format!(
+                    "None of the {plural} I can show you are tagged \u{201c}{}\u{201d}, so these are the closest I have.",
+                    tags.join("\u{201d} or \u{201c}")
+                )
+            } else {
+                format!(
+                    "Only {} of the {plural} I can show you are tagged \u{201c}{}\u{201d}; the rest of the list is the closest I have.",
+                    short.available,
+                    tags.join("\u{201d} or \u{201c}")
+                )
+            });
+        }
         let recs = ranking
             .items
             .into_iter()
@@ -893,10 +925,11 @@ impl Engine {
                     explanation: s.explanation.text.clone(),
                     because: s.explanation,
                     parts: s.parts,
+                    replaced_reason: s.replaced,
                 })
             })
             .collect();
-        (recs, ranking.candidates)
+        (recs, ranking.candidates, notes)
     }
 
     /// Picks the question to ask, if one is worth asking.
@@ -929,14 +962,7 @@ impl Engine {
             }
             _ => question::best_tag(&self.bundle.catalog, candidates, &skip),
         };
-        let ranker = Ranker {
-            catalog: &self.bundle.catalog,
-            graph: &self.graph,
-            mf: &self.bundle.mf,
-            embeddings: &self.bundle.item_embeddings,
-            prior: &self.prior,
-            people: &self.people,
-        };
+        let ranker = self.ranker();
         let sim = |a: ItemIdx, b: ItemIdx| ranker.similarity(a, b);
         let items = if strategy == QuestionStrategy::InfoGain
             && !matches!(p.pending, Some(Pending::Items { .. }))
@@ -978,7 +1004,7 @@ impl Engine {
         said: &str,
         may_ask: bool,
     ) -> Result<Reply, EngineError> {
-        let (recs, candidates) = self.rank(p);
+        let (recs, candidates, notes) = self.rank(p);
         let mut question = None;
         let mut about = None;
         let asked_last = p.history.last().is_some_and(|t| t.question.is_some());
@@ -1010,7 +1036,7 @@ impl Engine {
             question_about: about,
             recommendations: recs,
             understood: Understood::default(),
-            notes: Vec::new(),
+            notes,
             turn,
         })
     }
@@ -1048,5 +1074,6 @@ pub fn signal_name(s: Signal) -> &'static str {
         Signal::Theme => "theme",
         Signal::Tags => "tags",
         Signal::Popular => "popular",
+        Signal::General => "general",
     }
 }

@@ -531,3 +531,156 @@ fn build_then_recommend_and_chat_from_the_bundle() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
 }
+
+/// A catalog big enough to validate on: two groups of 40 users, each choosing
+/// among its own 15 items.
+fn two_taste_catalog() -> tempfile::TempDir {
+    let mut items = String::from("id,title,creator,tags\n");
+    for i in 0..30 {
+        let (who, tag) = if i < 15 {
+            ("Ann Author", "mystery")
+        } else {
+            ("Bo Builder", "gardening")
+        };
+        items.push_str(&format!("i{i},Item number {i},{who},{tag}\n"));
+    }
+    let mut inter = String::from("user,item\n");
+    for u in 0..80 {
+        let base = if u % 2 == 0 { 0 } else { 15 };
+        for k in 0..6 {
+            inter.push_str(&format!("u{u},i{}\n", base + (u * 5 + k * 4) % 15));
+        }
+    }
+    common::folder(&[("items.csv", &items), ("interactions.csv", &inter)])
+}
+
+fn bundle_meta(path: &std::path::Path) -> kith::bundle::BundleMeta {
+    let bytes = std::fs::read(path).expect("bundle written");
+    kith::bundle::Bundle::from_bytes(&bytes)
+        .expect("bundle reads")
+        .meta
+}
+
+#[test]
+fn build_chooses_mf_settings_on_the_catalogs_own_data() {
+    let dir = two_taste_catalog();
+    let out = dir.path().join("b.kith");
+    let data = dir.path().to_str().unwrap();
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        data,
+        "--no-encoder",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("MF settings chosen on validation folds"),
+        "{}",
+        stderr(&o)
+    );
+    let c = bundle_meta(&out).mf_choice.expect("the choice is recorded");
+    assert_eq!(c.chosen_by, "validation search");
+    assert!(c.configurations >= 20, "{c:?}");
+    let (v, pop) = (c.validation_ndcg.unwrap(), c.popularity_ndcg.unwrap());
+    assert!(v > pop + 0.05, "validation {v} vs popularity {pop}");
+
+    // --als sets them instead, and says so in the bundle.
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        data,
+        "--no-encoder",
+        "--out",
+        out.to_str().unwrap(),
+        "--als",
+        r#"{"dim": 6, "reg": 2}"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = bundle_meta(&out).mf_choice.unwrap();
+    assert_eq!((c.chosen_by.as_str(), c.dim, c.reg), ("given", 6, 2.0));
+    assert!(c.validation_ndcg.is_none());
+
+    // Bad settings are one error line, before anything is written.
+    for (flag, value, says) in [
+        ("--als", r#"{"dimm": 6}"#, "unknown field"),
+        ("--als", r#"{"reg": -1}"#, "reg"),
+        ("--budget", "-3", "--budget"),
+    ] {
+        let o = kith(&[
+            "build",
+            "--format",
+            "csv",
+            "--data",
+            data,
+            "--no-encoder",
+            "--out",
+            dir.path().join("bad.kith").to_str().unwrap(),
+            &format!("{flag}={value}"),
+        ]);
+        assert!(!o.status.success(), "{flag} {value} was accepted");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+        assert!(!dir.path().join("bad.kith").exists());
+    }
+}
+
+#[test]
+fn a_catalog_too_small_to_validate_builds_with_defaults_and_says_so() {
+    let dir = tiny_catalog();
+    let out = dir.path().join("tiny.kith");
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--no-encoder",
+        "--creator-verb",
+        "penned",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("MF settings not searched, defaults used: too little data"),
+        "{}",
+        stderr(&o)
+    );
+    let meta = bundle_meta(&out);
+    assert_eq!(
+        meta.mf_choice.as_ref().unwrap().chosen_by,
+        "default (too little data to validate)"
+    );
+    assert_eq!(meta.creator_verb(), "penned");
+
+    // The catalog's own creator verb, in the explanation of a same-author pick.
+    let o = kith(&[
+        "recommend",
+        "--bundle",
+        out.to_str().unwrap(),
+        "--say",
+        "I loved Emma",
+        "--k",
+        "5",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let texts: Vec<&str> = v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["explanation"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"Also by Jane Austen, who penned Emma."),
+        "{texts:?}"
+    );
+    assert!(texts.iter().all(|t| !t.contains("wrote")), "{texts:?}");
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use kith::build::bundle::{build, BuildInputs, CatalogInfo};
+use kith::build::bundle::{build, BuildInputs, CatalogInfo, MfSettings};
 use kith::build::{load, Format, LoadOptions};
 use kith::bundle::Bundle;
 use kith::embeddings::QuantizedEmbeddings;
@@ -26,12 +26,14 @@ fn movielens_bundle() -> (Bundle, kith::interactions::SparseMatrix) {
                 name: "movielens-100k".into(),
                 item_noun: ("film".into(), "films".into()),
                 consume_verb: "watched".into(),
+                creator_verb: String::new(),
                 attribution: String::new(),
             },
             encoder: None,
             imported: None,
-            als,
-            bridge_lambda: 30.0,
+            mf: MfSettings::Given(als),
+            fallback_als: als,
+            bridge_lambda: Some(30.0),
         },
         &|_, _, _| {},
     )

@@ -4,7 +4,7 @@
 
 mod common;
 
-use kith::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo};
+use kith::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo, MfSettings};
 use kith::build::{load, Dataset, Format, LoadOptions};
 use kith::bundle::{Bundle, BundleError, VERSION};
 use kith::mf::als::AlsParams;
@@ -68,12 +68,14 @@ fn tiny_bundle() -> Bundle {
             name: "tiny".into(),
             item_noun: ("book".into(), "books".into()),
             consume_verb: "read".into(),
+            creator_verb: String::new(),
             attribution: "test data".into(),
         },
         encoder: None,
         imported: None,
-        als: als(),
-        bridge_lambda: 1.0,
+        mf: MfSettings::Given(als()),
+        fallback_als: als(),
+        bridge_lambda: Some(1.0),
     };
     build(&data, inputs, &|_, _, _| {}).expect("builds").0
 }
@@ -412,12 +414,14 @@ fn imported_item_factors_build_a_bundle_and_bad_files_name_the_line() {
                 name: "imported".into(),
                 item_noun: ("book".into(), "books".into()),
                 consume_verb: "read".into(),
+                creator_verb: String::new(),
                 attribution: String::new(),
             },
             encoder: None,
             imported: Some((dim, rows)),
-            als: als(),
-            bridge_lambda: 1.0,
+            mf: MfSettings::Given(als()),
+            fallback_als: als(),
+            bridge_lambda: Some(1.0),
         },
         &|_, _, _| {},
     )

@@ -199,3 +199,39 @@ fn when_unsure_kith_asks_and_uses_the_answer() {
         }
     }
 }
+
+/// The committed request file (benchmarks/requests/goodbooks.json, written
+/// before any tuning): lists carry what was asked, never what was avoided,
+/// and every explanation passes its truth check the first time.
+#[test]
+fn natural_requests_are_honoured_with_true_reasons() {
+    let e = engine();
+    let json = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks/requests/goodbooks.json"),
+    )
+    .expect("request file");
+    let requests = kith::requests::parse(&json, e).expect("requests name catalog tags");
+    assert!(requests.len() >= 30);
+    let report = kith::requests::measure(e, &requests, 10).expect("every request answered");
+    let untrue: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.untrue_explanations > 0)
+        .map(|r| r.say.as_str())
+        .collect();
+    assert!(untrue.is_empty(), "replaced explanations for {untrue:?}");
+    assert_eq!(report.truthful, 1.0);
+    assert_eq!(report.avoided, 0.0, "{:?}", report.results);
+    assert!(
+        report.precision >= 0.85,
+        "precision on wanted tags {} (popularity {})",
+        report.precision,
+        report.popularity_precision
+    );
+    // More than one kind of reason: the check is not passed by saying nothing.
+    assert!(
+        report.explanation_kinds.len() >= 3,
+        "{:?}",
+        report.explanation_kinds
+    );
+}

@@ -10,8 +10,10 @@ use rayon::prelude::*;
 use super::loaders::{open_path, Dataset, LoadError};
 use super::tags::aliases;
 use crate::bridge::{fit_items, BridgeError};
-use crate::bundle::{AttributeStats, Bundle, BundleMeta};
+use crate::bundle::{AttributeStats, Bundle, BundleMeta, MfChoice};
+use crate::calibrate::{calibrate_als, Calibration, CalibrationError, SearchPlan};
 use crate::catalog::{Catalog, Item};
+use crate::coldstart::{choose_bridge_lambda, ColdStartError, BRIDGE_LAMBDAS};
 use crate::embeddings::{EmbeddingsError, QuantizedEmbeddings};
 use crate::encoder::{Encoder, EncoderError};
 use crate::mf::als::{self, AlsParams};
@@ -35,6 +37,12 @@ pub enum BuildError {
     /// Embeddings were malformed.
     #[error(transparent)]
     Embeddings(#[from] EmbeddingsError),
+    /// The MF settings could not be chosen.
+    #[error(transparent)]
+    Calibration(#[from] CalibrationError),
+    /// The bridge penalty could not be chosen.
+    #[error(transparent)]
+    BridgePenalty(#[from] ColdStartError),
     /// An imported factor file is malformed.
     #[error("{file}:{line}: {reason}")]
     Factors {
@@ -60,6 +68,8 @@ pub struct CatalogInfo {
     pub item_noun: (String, String),
     /// "read", "watched"…
     pub consume_verb: String,
+    /// "wrote", "directed", "made"… (empty: derived from `consume_verb`).
+    pub creator_verb: String,
     /// Attribution and licence.
     pub attribution: String,
 }
@@ -177,13 +187,53 @@ pub fn read_item_factors(path: &Path, catalog: &Catalog) -> Result<ImportedFacto
     Ok((dim, out))
 }
 
+/// The bridge penalty for imported factors when none is given: the middle
+/// of [`BRIDGE_LAMBDAS`], the value most catalogs chose.
+pub const DEFAULT_BRIDGE_LAMBDA: f32 = 100.0;
+
+/// How the MF trainer's settings are decided when training here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MfSettings {
+    /// Searched on validation folds of the build's own interactions
+    /// ([`crate::calibrate`]), within the plan's budget.
+    Search(SearchPlan),
+    /// Given by the caller (`kith build --als`); also the fold-in settings
+    /// of imported factors.
+    Given(AlsParams),
+}
+
 /// What a build did, for the CLI to report.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
+    /// The search that chose the MF settings, when there was one.
+    pub calibration: Option<Calibration>,
+    /// Why the search did not run, when it was asked for and could not.
+    pub search_skipped: Option<String>,
+    /// (λ, validation NDCG@10) of each bridge penalty tried, when it was chosen here.
+    pub bridge_validation: Vec<(f32, f64)>,
     /// Items whose factors came from their text (no interactions, or missing from imported factors).
     pub cold_items: usize,
     /// Items the bridge was fitted on.
     pub bridge_items: usize,
+}
+
+/// The record of how the ALS settings `p` were decided.
+fn mf_choice(p: &AlsParams, chosen_by: &str, search: Option<(&Calibration, usize)>) -> MfChoice {
+    MfChoice {
+        dim: p.dim,
+        iterations: p.iterations,
+        reg: p.reg,
+        alpha: p.alpha,
+        reg_exponent: p.reg_exponent,
+        cg_steps: p.cg_steps,
+        chosen_by: chosen_by.to_string(),
+        validation_ndcg: search.map(|(c, _)| c.ndcg),
+        validation_std_error: search.map(|(c, _)| c.std_error),
+        popularity_ndcg: search.map(|(c, _)| c.popularity_ndcg),
+        k: search.map_or(0, |(_, k)| k),
+        configurations: search.map_or(0, |(c, _)| c.trials.len()),
+        search_complete: search.is_some_and(|(c, _)| c.complete),
+    }
 }
 
 /// Inputs of a build besides the data set.
@@ -194,10 +244,14 @@ pub struct BuildInputs<'a> {
     pub encoder: Option<(&'a Encoder, Vec<u8>)>,
     /// Item factors trained elsewhere (`read_item_factors`), instead of training here.
     pub imported: Option<ImportedFactors>,
-    /// ALS hyper-parameters when training here.
-    pub als: AlsParams,
-    /// Ridge penalty of the bridge.
-    pub bridge_lambda: f32,
+    /// How to decide the ALS settings when training here.
+    pub mf: MfSettings,
+    /// ALS settings when none are searched or given: the fold-in settings of
+    /// imported factors, and training on data too small to validate on.
+    pub fallback_als: AlsParams,
+    /// Ridge penalty of the bridge; `None` chooses it on pseudo-cold items
+    /// ([`choose_bridge_lambda`]).
+    pub bridge_lambda: Option<f32>,
 }
 
 /// Assembles a bundle from a loaded data set. `progress(stage, done, total)`.
@@ -208,62 +262,97 @@ pub fn build(
 ) -> Result<(Bundle, BuildReport), BuildError> {
     let catalog = &data.catalog;
     let counts = data.interactions.to_matrix().column_counts();
-    let (mut mf, mf_source, training_users, known): (MfModel, String, usize, Vec<bool>) =
-        match inputs.imported {
-            Some((dim, rows)) => {
-                let known: Vec<bool> = rows.iter().map(Option::is_some).collect();
-                let mut factors = Vec::with_capacity(rows.len() * dim);
-                let mut biases = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    match r {
-                        Some((f, b)) => {
-                            factors.extend_from_slice(f);
-                            biases.push(*b);
-                        }
-                        None => {
-                            factors.extend(std::iter::repeat_n(0.0, dim));
-                            biases.push(0.0);
-                        }
+    let mut report = BuildReport::default();
+    let (mut mf, mf_source, training_users, known, mf_choice, trained_with) = match inputs.imported
+    {
+        Some((dim, rows)) => {
+            let known: Vec<bool> = rows.iter().map(Option::is_some).collect();
+            let mut factors = Vec::with_capacity(rows.len() * dim);
+            let mut biases = Vec::with_capacity(rows.len());
+            for r in &rows {
+                match r {
+                    Some((f, b)) => {
+                        factors.extend_from_slice(f);
+                        biases.push(*b);
+                    }
+                    None => {
+                        factors.extend(std::iter::repeat_n(0.0, dim));
+                        biases.push(0.0);
                     }
                 }
-                let mut m = MfModel::from_items(dim, factors, biases)?;
-                m.fold_in = crate::mf::FoldInParams {
-                    reg: inputs.als.reg,
-                    alpha: inputs.als.alpha,
-                    alpha_negative: inputs.als.alpha,
-                    reg_exponent: inputs.als.reg_exponent,
-                };
-                (m, format!("imported item factors, dim {dim}"), 0, known)
             }
-            None => {
-                let m = data.interactions.to_matrix();
-                let mut report = |d: usize, t: usize| progress("train ALS", d, t);
-                let mut model = als::train(&m, &inputs.als, &mut report)?;
-                let users = model.n_users();
-                model.user_bias = Vec::new();
-                model.user_factors = Vec::new();
-                let known = counts.iter().map(|&c| c > 0).collect();
-                (
-                    model,
-                    format!(
-                        "ALS dim {} reg {} alpha {} on {} interactions",
-                        inputs.als.dim,
-                        inputs.als.reg,
-                        inputs.als.alpha,
-                        data.interactions.entries.len()
-                    ),
-                    users,
-                    known,
-                )
-            }
-        };
+            let mut m = MfModel::from_items(dim, factors, biases)?;
+            let p = inputs.fallback_als;
+            m.fold_in = crate::mf::FoldInParams {
+                reg: p.reg,
+                alpha: p.alpha,
+                alpha_negative: p.alpha,
+                reg_exponent: p.reg_exponent,
+            };
+            (
+                m,
+                format!("imported item factors, dim {dim}"),
+                0,
+                known,
+                None,
+                None,
+            )
+        }
+        None => {
+            let m = data.interactions.to_matrix();
+            let (params, choice) = match &inputs.mf {
+                MfSettings::Given(p) => (*p, mf_choice(p, "given", None)),
+                MfSettings::Search(plan) => {
+                    match calibrate_als(&m, plan, &mut |stage, d, t| progress(stage, d, t)) {
+                        Ok(c) => {
+                            let choice =
+                                mf_choice(&c.params, "validation search", Some((&c, plan.k)));
+                            let params = c.params;
+                            report.calibration = Some(c);
+                            (params, choice)
+                        }
+                        // Too small to validate on: the defaults, and the report says why.
+                        Err(e @ CalibrationError::TooLittleData { .. }) => {
+                            report.search_skipped = Some(e.to_string());
+                            let p = inputs.fallback_als;
+                            (
+                                p,
+                                mf_choice(&p, "default (too little data to validate)", None),
+                            )
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            };
+            let mut on_iteration = |d: usize, t: usize| progress("train ALS", d, t);
+            let mut model = als::train(&m, &params, &mut on_iteration)?;
+            let users = model.n_users();
+            model.user_bias = Vec::new();
+            model.user_factors = Vec::new();
+            let known = counts.iter().map(|&c| c > 0).collect();
+            (
+                model,
+                format!(
+                    "ALS dim {} reg {} alpha {} on {} interactions",
+                    params.dim,
+                    params.reg,
+                    params.alpha,
+                    data.interactions.entries.len()
+                ),
+                users,
+                known,
+                Some(choice),
+                Some(params),
+            )
+        }
+    };
 
     let mut attributes = AttributeStats::of(catalog);
     for t in &mut attributes.tags {
         t.aliases = aliases(&t.name);
     }
 
-    let mut report = BuildReport::default();
+    let mut bridge_lambda = None;
     let (item_embeddings, tag_embeddings, bridge, encoder_bytes) = match inputs.encoder {
         Some((encoder, bytes)) => {
             let texts: Vec<String> = catalog.items().iter().map(item_text).collect();
@@ -278,7 +367,21 @@ pub fn build(
             // Fit on the shipped (quantized) embeddings of items whose
             // factors are known, trusting well-rated ones more.
             let items = QuantizedEmbeddings::from_rows(dim, &item_vecs)?;
-            let bridge = fit_items(&items, &mf, &counts, &|i| known[i], inputs.bridge_lambda)?;
+            let lambda = match (inputs.bridge_lambda, trained_with) {
+                (Some(l), _) => l,
+                (None, Some(p)) => {
+                    progress("choose bridge penalty", 0, 1);
+                    let m = data.interactions.to_matrix();
+                    let (l, tried) =
+                        choose_bridge_lambda(&m, &items, &p, &BRIDGE_LAMBDAS, 10, p.seed)?;
+                    report.bridge_validation = tried;
+                    l
+                }
+                // Imported factors: no trainer to hold items out of.
+                (None, None) => DEFAULT_BRIDGE_LAMBDA,
+            };
+            bridge_lambda = Some(lambda);
+            let bridge = fit_items(&items, &mf, &counts, &|i| known[i], lambda)?;
             report.bridge_items = known.iter().filter(|k| **k).count();
             if let Some(b) = &bridge {
                 for i in (0..catalog.len()).filter(|&i| !known[i]) {
@@ -309,10 +412,13 @@ pub fn build(
         name: inputs.info.name,
         item_noun: inputs.info.item_noun,
         consume_verb: inputs.info.consume_verb,
+        creator_verb: inputs.info.creator_verb,
         attribution: inputs.info.attribution,
         created_by: format!("kith {}", env!("CARGO_PKG_VERSION")),
         mf_source,
         training_users,
+        mf_choice,
+        bridge_lambda: bridge.as_ref().and(bridge_lambda),
     };
     let bundle = Bundle {
         meta,

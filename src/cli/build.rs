@@ -8,11 +8,13 @@ use clap::Args;
 
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo};
+use crate::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo, MfSettings};
 use crate::build::{load, Format, LoadOptions};
 use crate::bundle::Bundle;
+use crate::calibrate::SearchPlan;
 use crate::encoder::Encoder;
 use crate::eval::{tuned, TunedFor};
+use crate::mf::als::AlsParams;
 
 /// Arguments of `kith build`.
 #[derive(Debug, Args)]
@@ -45,12 +47,26 @@ pub struct BuildArgs {
     /// Verb for consuming an item, for csv catalogs ("read", "watched", "tried").
     #[arg(long)]
     verb: Option<String>,
+    /// What a creator did to an item, for explanations ("wrote", "directed";
+    /// default: "wrote" for goodbooks, otherwise "made").
+    #[arg(long)]
+    creator_verb: Option<String>,
     /// Attribution and licence of the data, for csv catalogs.
     #[arg(long)]
     attribution: Option<String>,
-    /// Ridge penalty of the text-to-MF bridge (default: tuned per catalog by `kith coldstart`).
+    /// Ridge penalty of the text-to-MF bridge (default: chosen on this
+    /// catalog's items held out of an MF fit, among 1, 3, … 1000).
     #[arg(long)]
     bridge_lambda: Option<f32>,
+    /// Seconds the search for MF settings may take (validation folds of
+    /// these interactions; the best configuration so far wins when it runs out).
+    #[arg(long, default_value_t = 240.0, value_name = "SECONDS")]
+    budget: f64,
+    /// Set the ALS settings instead of searching, e.g. '{"dim": 64, "reg": 10, "alpha": 16}'
+    /// (fields of AlsParams: dim, iterations, reg, alpha, reg_exponent, cg_steps, seed;
+    /// unnamed fields keep their defaults). Also the fold-in settings of --factors.
+    #[arg(long, value_name = "JSON")]
+    als: Option<String>,
     /// Seed of training.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -72,29 +88,24 @@ pub fn run(a: BuildArgs) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "catalog".into());
-    let (name, noun, verb, attribution, tuned_for) = match a.format {
+    let (name, noun, verb, attribution) = match a.format {
         FormatArg::Goodbooks => (
             "goodbooks-10k".to_string(),
             ("book", "books"),
             "read",
             "goodbooks-10k by Zygmunt Zając (github.com/zygmuntz/goodbooks-10k), CC BY-SA 4.0; derived data shared under the same licence".to_string(),
-            TunedFor::Goodbooks,
         ),
         FormatArg::Ml100k => (
             "movielens-100k".to_string(),
             ("film", "films"),
             "watched",
             "MovieLens 100K, GroupLens Research (grouplens.org): research use only, not for redistribution".to_string(),
-            TunedFor::Ml100k,
         ),
         FormatArg::Csv => (
             folder,
             ("item", "items"),
             "enjoyed",
             String::new(),
-            TunedFor::Other {
-                items: data.catalog.len(),
-            },
         ),
     };
     let noun = match &a.noun {
@@ -106,6 +117,7 @@ pub fn run(a: BuildArgs) -> Result<()> {
         name: a.name.clone().unwrap_or(name),
         item_noun: noun,
         consume_verb: a.verb.clone().unwrap_or_else(|| verb.to_string()),
+        creator_verb: a.creator_verb.clone().unwrap_or_default(),
         attribution: a.attribution.clone().unwrap_or(attribution),
     };
     let imported = match &a.factors {
@@ -115,7 +127,42 @@ pub fn run(a: BuildArgs) -> Result<()> {
         ),
         None => None,
     };
-    let (_, als) = tuned(tuned_for, a.seed);
+    anyhow::ensure!(
+        a.budget.is_finite() && a.budget >= 0.0,
+        "--budget must be a number of seconds, 0 or more"
+    );
+    let given = match &a.als {
+        Some(json) => Some(
+            super::eval::with_overrides(
+                AlsParams {
+                    seed: a.seed,
+                    ..AlsParams::default()
+                },
+                json,
+            )
+            .context("--als")?,
+        ),
+        None => None,
+    };
+    let mf = match given {
+        Some(p) => MfSettings::Given(p),
+        None => MfSettings::Search(SearchPlan {
+            budget: std::time::Duration::from_secs_f64(a.budget),
+            seed: a.seed,
+            ..SearchPlan::default()
+        }),
+    };
+    // Imported factors: the fold-in settings given, or the default ALS
+    // penalty scaled to this catalog's size (crate::eval::tuned).
+    let fallback_als = given.unwrap_or_else(|| {
+        tuned(
+            TunedFor::Other {
+                items: data.catalog.len(),
+            },
+            a.seed,
+        )
+        .1
+    });
     let encoder_bytes;
     let encoder;
     let enc = if a.no_encoder {
@@ -143,10 +190,9 @@ pub fn run(a: BuildArgs) -> Result<()> {
             info,
             encoder: enc,
             imported,
-            als,
-            bridge_lambda: a
-                .bridge_lambda
-                .unwrap_or(crate::eval::tuned_bridge_lambda(tuned_for)),
+            mf,
+            fallback_als,
+            bridge_lambda: a.bridge_lambda,
         },
         &progress,
     )?;
@@ -169,6 +215,29 @@ pub fn run(a: BuildArgs) -> Result<()> {
         report.cold_items,
         t0.elapsed().as_secs_f64()
     );
+    if let Some(c) = &report.calibration {
+        eprintln!(
+            "kith: MF settings chosen on validation folds: dim {} λ {} α {} (NDCG@10 {:.4} ±{:.4}, \
+             popularity {:.4}; {} configurations in {:.0} s{})",
+            c.params.dim,
+            c.params.reg,
+            c.params.alpha,
+            c.ndcg,
+            c.std_error,
+            c.popularity_ndcg,
+            c.trials.len(),
+            c.seconds,
+            if c.complete { "" } else { "; the budget ran out first: raise --budget" }
+        );
+    }
+    if let Some(why) = &report.search_skipped {
+        eprintln!("kith: warning: MF settings not searched, defaults used: {why}");
+    }
+    if let Some(l) = bundle.meta.bridge_lambda {
+        if !report.bridge_validation.is_empty() {
+            eprintln!("kith: bridge penalty chosen on held-out items: {l}");
+        }
+    }
     for (name, size) in Bundle::section_sizes(&bytes)? {
         eprintln!("  {name:<16} {:>10.2} MB", size as f64 / 1e6);
     }

@@ -4,7 +4,6 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::coldstart::evaluate;
-use crate::eval::tuned;
 
 /// Arguments of `kith coldstart`.
 #[derive(Debug, Args)]
@@ -27,8 +26,7 @@ pub struct ColdStartArgs {
 
 pub fn run(a: ColdStartArgs) -> Result<()> {
     let (data, bundle) = a.input.load()?;
-    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
-    let (_, als) = tuned(tuned_for, a.seed);
+    let (als, _) = super::bundle_settings(a.input.format, &bundle, a.seed);
     let r = evaluate(
         &data.interactions.to_matrix(),
         &bundle.item_embeddings,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use clap::Args;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -13,6 +13,7 @@ use super::progress::TrainingBar;
 use super::FormatArg;
 use crate::build::loaders::{read_plain_interactions, RawInteraction};
 use crate::build::{load, Dataset, LoadOptions, LoadReport};
+use crate::calibrate::{calibrate_als, CalibrationError, SearchPlan};
 use crate::eval::{evaluate, item_features, to_json, to_table, ModelSpec, Protocol, TunedFor};
 use crate::interactions::SparseMatrix;
 
@@ -62,6 +63,15 @@ pub struct EvalArgs {
     /// the data set's own ids), so other tools can be scored on exactly the same data.
     #[arg(long, value_name = "DIR", requires = "data")]
     save_split: Option<PathBuf>,
+    /// Seconds the search for ALS settings may take, on catalogs with no
+    /// recorded values (csv, --train/--test): validation folds of the
+    /// training part, never the test part. Ignored with --als.
+    #[arg(long, default_value_t = 240.0, value_name = "SECONDS")]
+    budget: f64,
+    /// Search ALS's settings on the training part for the named formats too,
+    /// as `kith build` does, instead of using the values recorded for them.
+    #[arg(long, conflicts_with = "als")]
+    calibrate: bool,
 }
 
 /// Resolves model names to specs, with hyper-parameters tuned for `catalog`.
@@ -199,7 +209,12 @@ pub fn run(a: EvalArgs) -> Result<()> {
             items: train.n_cols(),
         },
     };
-    let models = resolve_models(&a, catalog)?;
+    let mut models = resolve_models(&a, catalog)?;
+    let als_search = match catalog {
+        TunedFor::Other { .. } if a.als.is_none() => search_als(&a, &train, &mut models)?,
+        _ if a.calibrate => search_als(&a, &train, &mut models)?,
+        _ => None,
+    };
     let (features, ild_features) = item_features(tags, &train);
     let protocol = Protocol {
         data,
@@ -215,6 +230,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
             .count(),
         ild_features: ild_features.to_string(),
         relevance: "every rating is a positive; full ranking with training items excluded".into(),
+        als_search,
     };
     let mut bar = TrainingBar::new();
     let results = evaluate(&train, &test, &features, a.k, &models, &mut |w, d, t| {
@@ -230,6 +246,57 @@ pub fn run(a: EvalArgs) -> Result<()> {
         print!("{}", to_table(&protocol, &results));
     }
     Ok(())
+}
+
+/// Chooses ALS's settings on validation folds of `train` (as `kith build`
+/// does) and puts them in `models`; returns what was chosen, for the report.
+fn search_als(
+    a: &EvalArgs,
+    train: &SparseMatrix,
+    models: &mut [ModelSpec],
+) -> Result<Option<String>> {
+    if !models.iter().any(|m| matches!(m, ModelSpec::Als(_))) {
+        return Ok(None);
+    }
+    ensure!(
+        a.budget.is_finite() && a.budget >= 0.0,
+        "--budget must be a number of seconds, 0 or more"
+    );
+    let plan = SearchPlan {
+        budget: std::time::Duration::from_secs_f64(a.budget),
+        k: a.k,
+        seed: a.seed,
+        ..SearchPlan::default()
+    };
+    let mut bar = TrainingBar::new();
+    let c = match calibrate_als(train, &plan, &mut |stage, d, t| bar.update(stage, d, t)) {
+        Ok(c) => c,
+        Err(e @ CalibrationError::TooLittleData { .. }) => {
+            drop(bar);
+            return Ok(Some(format!("default settings: {e}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    drop(bar);
+    for m in models.iter_mut() {
+        if let ModelSpec::Als(p) = m {
+            *p = c.params;
+        }
+    }
+    Ok(Some(format!(
+        "chosen on validation folds of the training part: dim {} reg {} alpha {} \
+         (validation ndcg@{} {:.4} ±{:.4}, popularity {:.4}; {} configurations in {:.0} s{})",
+        c.params.dim,
+        c.params.reg,
+        c.params.alpha,
+        a.k,
+        c.ndcg,
+        c.std_error,
+        c.popularity_ndcg,
+        c.trials.len(),
+        c.seconds,
+        if c.complete { "" } else { "; budget ran out" }
+    )))
 }
 
 /// Writes a split as two tab-separated files with the data set's own user and

@@ -9,6 +9,7 @@ mod model;
 mod phrasing;
 mod progress;
 mod recommend;
+mod requests;
 mod serve;
 mod simulate;
 mod tune;
@@ -55,6 +56,9 @@ enum Command {
     /// Measure the language model's phrasing on simulated visitors' dialogues: how
     /// often the guard rejects an output and why, speed, and side-by-side samples.
     Phrasing(phrasing::PhrasingArgs),
+    /// Say a file of natural requests to a fresh profile each and measure the
+    /// lists: precision on wanted tags, avoided tags, truthful explanations.
+    Requests(requests::RequestsArgs),
 }
 
 /// A data-set format on the command line.
@@ -85,6 +89,35 @@ fn tuned_for(f: FormatArg, items: usize) -> crate::eval::TunedFor {
         FormatArg::Ml100k => crate::eval::TunedFor::Ml100k,
         FormatArg::Csv => crate::eval::TunedFor::Other { items },
     }
+}
+
+/// The ALS settings and bridge penalty `bundle` was built with, for tools
+/// that retrain on a split of the same data; bundles from before
+/// self-calibration fall back to the values recorded per format.
+fn bundle_settings(
+    format: FormatArg,
+    bundle: &crate::bundle::Bundle,
+    seed: u64,
+) -> (crate::mf::als::AlsParams, f32) {
+    let catalog = tuned_for(format, bundle.catalog.len());
+    let (_, tuned) = crate::eval::tuned(catalog, seed);
+    let als = match &bundle.meta.mf_choice {
+        Some(c) => crate::mf::als::AlsParams {
+            dim: c.dim,
+            iterations: c.iterations,
+            reg: c.reg,
+            alpha: c.alpha,
+            reg_exponent: c.reg_exponent,
+            cg_steps: c.cg_steps,
+            seed,
+        },
+        None => tuned,
+    };
+    let lambda = bundle
+        .meta
+        .bridge_lambda
+        .unwrap_or_else(|| crate::eval::tuned_bridge_lambda(catalog));
+    (als, lambda)
 }
 
 /// A data set and a bundle built from it: what `simulate` and `coldstart`
@@ -152,6 +185,7 @@ pub fn main() -> i32 {
         Command::Simulate(a) => simulate::run(a),
         Command::Coldstart(a) => coldstart::run(a),
         Command::Phrasing(a) => phrasing::run(a),
+        Command::Requests(a) => requests::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::encoder::Encoder;
-use crate::eval::tuned;
 use crate::llm::Llm;
 use crate::phrasing::{phrase, reply_facts, PhrasingStats};
 use crate::session::Engine;
@@ -57,15 +56,14 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
     let t = Instant::now();
     let mut llm = Llm::from_gguf_bytes(&bytes).with_context(|| a.llm.display().to_string())?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
-    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
-    let (_, als) = tuned(tuned_for, a.seed);
+    let (als, bridge_lambda) = super::bundle_settings(a.input.format, &bundle, a.seed);
     let settings = SimulationSettings {
         users: a.users,
         turns: a.turns,
         k: 10,
         seed: a.seed,
         als,
-        bridge_lambda: crate::eval::tuned_bridge_lambda(tuned_for),
+        bridge_lambda,
         options: crate::session::EngineOptions::default(),
     };
     let engine = Engine::with_encoder(bundle, encoder);

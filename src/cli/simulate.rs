@@ -6,7 +6,6 @@ use clap::Args;
 
 use super::progress::TrainingBar;
 use crate::encoder::Encoder;
-use crate::eval::tuned;
 use crate::simulate::{simulate, SimulationReport, SimulationSettings};
 
 /// Arguments of `kith simulate`.
@@ -46,15 +45,14 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             None
         }
     };
-    let tuned_for = super::tuned_for(a.input.format, data.catalog.len());
-    let (_, als) = tuned(tuned_for, a.seed);
+    let (als, bridge_lambda) = super::bundle_settings(a.input.format, &bundle, a.seed);
     let settings = SimulationSettings {
         users: a.users,
         turns: a.turns,
         k: a.k,
         seed: a.seed,
         als,
-        bridge_lambda: crate::eval::tuned_bridge_lambda(tuned_for),
+        bridge_lambda,
         options: {
             let mut o = crate::session::EngineOptions::default();
             if let Some(w) = &a.weights {

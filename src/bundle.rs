@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::bridge::Bridge;
 use crate::catalog::{Catalog, Item};
 use crate::embeddings::QuantizedEmbeddings;
+use crate::mf::params::AlsParams;
 use crate::mf::{FoldInParams, MfModel};
 
 /// The file's first eight bytes.
@@ -128,18 +129,9 @@ impl BundleMeta {
 /// data (`kith simulate`, `kith coldstart`) use these, not a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MfChoice {
-    /// Latent dimensions.
-    pub dim: usize,
-    /// ALS alternations.
-    pub iterations: usize,
-    /// λ.
-    pub reg: f32,
-    /// α (confidence of an observed pair is 1 + α).
-    pub alpha: f32,
-    /// ν (λ scales with a row's weight to this power).
-    pub reg_exponent: f32,
-    /// Conjugate-gradient steps per solve.
-    pub cg_steps: usize,
+    /// The settings (seed included), flattened into the record.
+    #[serde(flatten)]
+    pub params: AlsParams,
     /// "validation search" or "given" (`kith build --als`).
     pub chosen_by: String,
     /// Validation NDCG@`k` of the chosen settings (search only).

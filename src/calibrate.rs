@@ -91,6 +91,30 @@ pub struct Calibration {
     pub seconds: f64,
 }
 
+impl Calibration {
+    /// One line for people: the choice, its validation score against
+    /// popularity, and how the search went.
+    pub fn summary(&self, k: usize) -> String {
+        format!(
+            "dim {} λ {} α {} (validation NDCG@{k} {:.4} ±{:.4}, popularity {:.4}; \
+             {} configurations in {:.0} s{})",
+            self.params.dim,
+            self.params.reg,
+            self.params.alpha,
+            self.ndcg,
+            self.std_error,
+            self.popularity_ndcg,
+            self.trials.len(),
+            self.seconds,
+            if self.complete {
+                ""
+            } else {
+                "; the budget ran out first: raise --budget"
+            }
+        )
+    }
+}
+
 /// Why no calibration could be made.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalibrationError {

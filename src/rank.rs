@@ -1128,9 +1128,32 @@ mod tests {
         assert_eq!(group_thousands(4780653), "4,780,653");
     }
 
+    /// What a synthetic ranking test ranks over.
+    struct Fixture {
+        catalog: Catalog,
+        graph: Graph,
+        mf: MfModel,
+        emb: QuantizedEmbeddings,
+        prior: Vec<f32>,
+    }
+
+    impl Fixture {
+        fn ranker(&self) -> Ranker<'_> {
+            Ranker {
+                catalog: &self.catalog,
+                graph: &self.graph,
+                mf: &self.mf,
+                embeddings: &self.emb,
+                prior: &self.prior,
+                people: "people",
+                made: "made",
+            }
+        }
+    }
+
     /// A synthetic catalog: 120 items over four tags, random MF factors and
     /// text embeddings, popularity falling with the index.
-    fn synthetic() -> (Catalog, MfModel, QuantizedEmbeddings, Vec<f32>) {
+    fn synthetic() -> Fixture {
         use rand::Rng;
         let mut r = crate::interactions::rng(7);
         let tags = ["mystery", "romance", "history", "poetry"];
@@ -1161,23 +1184,20 @@ mod tests {
             .collect();
         let emb = QuantizedEmbeddings::from_rows(16, &rows).unwrap();
         let prior: Vec<f32> = (0..120).map(|i| 1.0 - i as f32 / 120.0).collect();
-        (c, mf, emb, prior)
+        Fixture {
+            graph: Graph::build(&c),
+            catalog: c,
+            mf,
+            emb,
+            prior,
+        }
     }
 
     #[test]
     fn every_explanation_states_only_what_holds() {
         use rand::Rng;
-        let (c, mf, emb, prior) = synthetic();
-        let g = Graph::build(&c);
-        let r = Ranker {
-            catalog: &c,
-            graph: &g,
-            mf: &mf,
-            embeddings: &emb,
-            prior: &prior,
-            people: "people",
-            made: "made",
-        };
+        let f = synthetic();
+        let r = f.ranker();
         let mut rng = crate::interactions::rng(11);
         let mut kinds: HashMap<Signal, usize> = HashMap::new();
         for round in 0..60 {
@@ -1229,18 +1249,9 @@ mod tests {
 
     #[test]
     fn the_checker_refuses_false_reasons() {
-        let (c, mf, emb, prior) = synthetic();
-        let g = Graph::build(&c);
-        let r = Ranker {
-            catalog: &c,
-            graph: &g,
-            mf: &mf,
-            embeddings: &emb,
-            prior: &prior,
-            people: "people",
-            made: "made",
-        };
-        let taste = emb.row(5).unwrap();
+        let f = synthetic();
+        let r = f.ranker();
+        let taste = f.emb.row(5).unwrap();
         let q = Query {
             taste: Some(&taste),
             phrase: Some("quiet stories"),
@@ -1278,20 +1289,11 @@ mod tests {
 
     #[test]
     fn asked_for_tags_fill_the_list_or_the_shortfall_is_said() {
-        let (c, mf, emb, prior) = synthetic();
-        let g = Graph::build(&c);
-        let r = Ranker {
-            catalog: &c,
-            graph: &g,
-            mf: &mf,
-            embeddings: &emb,
-            prior: &prior,
-            people: "people",
-            made: "made",
-        };
+        let f = synthetic();
+        let r = f.ranker();
         // A user vector pointing elsewhere: the tag must still shape the list.
         let user = UserVector {
-            factors: mf.item(1).to_vec(),
+            factors: f.mf.item(1).to_vec(),
             bias: 0.0,
         };
         let want = ["history".to_string()];
@@ -1306,7 +1308,7 @@ mod tests {
         let carrying = out
             .items
             .iter()
-            .filter(|s| c.get(s.item).unwrap().tags.contains(&want[0]))
+            .filter(|s| f.catalog.get(s.item).unwrap().tags.contains(&want[0]))
             .count();
         assert!(carrying >= 8, "{carrying} of 10 carry the tag");
         assert!(out.tag_shortfall.is_none());
@@ -1321,7 +1323,7 @@ mod tests {
         let carrying = out
             .items
             .iter()
-            .filter(|s| c.get(s.item).unwrap().tags.contains(&poetry[0]))
+            .filter(|s| f.catalog.get(s.item).unwrap().tags.contains(&poetry[0]))
             .count();
         assert_eq!(carrying, 3);
         assert_eq!(
@@ -1335,17 +1337,8 @@ mod tests {
 
     #[test]
     fn an_unpopular_item_with_nothing_known_gets_an_honest_general_reason() {
-        let (c, mf, emb, prior) = synthetic();
-        let g = Graph::build(&c);
-        let r = Ranker {
-            catalog: &c,
-            graph: &g,
-            mf: &mf,
-            embeddings: &emb,
-            prior: &prior,
-            people: "people",
-            made: "made",
-        };
+        let f = synthetic();
+        let r = f.ranker();
         // Exclude the popular tenth: nothing left may be called popular.
         let exclude: Vec<ItemIdx> = (0..12).collect();
         let q = Query {

@@ -603,7 +603,10 @@ fn build_chooses_mf_settings_on_the_catalogs_own_data() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let c = bundle_meta(&out).mf_choice.unwrap();
-    assert_eq!((c.chosen_by.as_str(), c.dim, c.reg), ("given", 6, 2.0));
+    assert_eq!(
+        (c.chosen_by.as_str(), c.params.dim, c.params.reg),
+        ("given", 6, 2.0)
+    );
     assert!(c.validation_ndcg.is_none());
 
     // Bad settings are one error line, before anything is written.

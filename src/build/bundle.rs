@@ -220,12 +220,7 @@ pub struct BuildReport {
 /// The record of how the ALS settings `p` were decided.
 fn mf_choice(p: &AlsParams, chosen_by: &str, search: Option<(&Calibration, usize)>) -> MfChoice {
     MfChoice {
-        dim: p.dim,
-        iterations: p.iterations,
-        reg: p.reg,
-        alpha: p.alpha,
-        reg_exponent: p.reg_exponent,
-        cg_steps: p.cg_steps,
+        params: *p,
         chosen_by: chosen_by.to_string(),
         validation_ndcg: search.map(|(c, _)| c.ndcg),
         validation_std_error: search.map(|(c, _)| c.std_error),

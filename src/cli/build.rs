@@ -217,17 +217,8 @@ pub fn run(a: BuildArgs) -> Result<()> {
     );
     if let Some(c) = &report.calibration {
         eprintln!(
-            "kith: MF settings chosen on validation folds: dim {} λ {} α {} (NDCG@10 {:.4} ±{:.4}, \
-             popularity {:.4}; {} configurations in {:.0} s{})",
-            c.params.dim,
-            c.params.reg,
-            c.params.alpha,
-            c.ndcg,
-            c.std_error,
-            c.popularity_ndcg,
-            c.trials.len(),
-            c.seconds,
-            if c.complete { "" } else { "; the budget ran out first: raise --budget" }
+            "kith: MF settings chosen on validation folds: {}",
+            c.summary(10)
         );
     }
     if let Some(why) = &report.search_skipped {

@@ -284,18 +284,8 @@ fn search_als(
         }
     }
     Ok(Some(format!(
-        "chosen on validation folds of the training part: dim {} reg {} alpha {} \
-         (validation ndcg@{} {:.4} ±{:.4}, popularity {:.4}; {} configurations in {:.0} s{})",
-        c.params.dim,
-        c.params.reg,
-        c.params.alpha,
-        a.k,
-        c.ndcg,
-        c.std_error,
-        c.popularity_ndcg,
-        c.trials.len(),
-        c.seconds,
-        if c.complete { "" } else { "; budget ran out" }
+        "chosen on validation folds of the training part: {}",
+        c.summary(a.k)
     )))
 }
 

@@ -102,15 +102,7 @@ fn bundle_settings(
     let catalog = tuned_for(format, bundle.catalog.len());
     let (_, tuned) = crate::eval::tuned(catalog, seed);
     let als = match &bundle.meta.mf_choice {
-        Some(c) => crate::mf::als::AlsParams {
-            dim: c.dim,
-            iterations: c.iterations,
-            reg: c.reg,
-            alpha: c.alpha,
-            reg_exponent: c.reg_exponent,
-            cg_steps: c.cg_steps,
-            seed,
-        },
+        Some(c) => crate::mf::als::AlsParams { seed, ..c.params },
         None => tuned,
     };
     let lambda = bundle

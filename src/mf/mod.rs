@@ -5,6 +5,7 @@
 //! produced the factors ([`bpr`] or [`als`]), so what is measured is what ships.
 
 pub mod linalg;
+pub mod params;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod als;

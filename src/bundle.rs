@@ -617,3 +617,30 @@ fn read_table(bytes: &[u8]) -> Result<Vec<Entry<'_>>, BundleError> {
     }
     Ok(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_from_older_bundles_still_reads() {
+        // Before self-calibration: no mf_choice, no bridge_lambda, no creator verb.
+        let old = r#"{"name":"x","item_noun":["book","books"],"consume_verb":"read",
+            "attribution":"","created_by":"kith 0.1.0","mf_source":"ALS","training_users":3}"#;
+        let m: BundleMeta = serde_json::from_str(old).unwrap();
+        assert_eq!((&m.mf_choice, m.bridge_lambda), (&None, None));
+        assert_eq!(m.creator_verb(), "wrote");
+        // A recorded choice missing a field takes that field's default.
+        let partial = r#"{"name":"x","item_noun":["film","films"],"consume_verb":"watched",
+            "attribution":"","created_by":"kith 0.1.0","mf_source":"ALS","training_users":3,
+            "mf_choice":{"dim":16,"iterations":15,"reg":1.0,"alpha":4.0,"reg_exponent":0.0,
+            "cg_steps":3,"chosen_by":"validation search"}}"#;
+        let m: BundleMeta = serde_json::from_str(partial).unwrap();
+        let c = m.mf_choice.clone().unwrap();
+        assert_eq!(
+            (c.params.dim, c.params.seed),
+            (16, AlsParams::default().seed)
+        );
+        assert_eq!(m.creator_verb(), "made");
+    }
+}

@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 
 /// Weighted-ALS hyper-parameters. Defaults were chosen on validation folds
 /// of MovieLens 100K's training part (`kith tune --trainer als`, see docs/BENCHMARKS.md).
+///
+/// A field missing from a record (an older bundle's `mf_choice`) takes its
+/// default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AlsParams {
     /// Latent dimensions.
     pub dim: usize,

@@ -73,7 +73,7 @@ pub struct RequestReport {
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
     /// The file is not a JSON list of requests.
-    #[error("not a list of requests ({{\"say\": …, \"wants\": […], \"avoids\": […]}}): {0}")]
+    #[error("not a list of requests ({{\"say\": …, \"wants\": […], \"avoids\": […]}})")]
     Format(#[from] serde_json::Error),
     /// A request names a tag the catalog does not have.
     #[error("request {index} ({say:?}) names the tag {tag:?}, which no item carries")]

@@ -25,6 +25,23 @@ pub struct Grounding<'a> {
     pub catalog: &'a Catalog,
     /// The tag vocabulary (indexes of tag mentions).
     pub tags: &'a [TagStat],
+    /// The catalog's own words, so the prompt speaks of films, songs or
+    /// books as the catalog does.
+    pub words: Words<'a>,
+}
+
+/// How a catalog names its items and the people who enjoy them: the prompt
+/// is written in these words, never in one domain's.
+#[derive(Debug, Clone, Copy)]
+pub struct Words<'a> {
+    /// One item ("film").
+    pub item: &'a str,
+    /// Several items ("films").
+    pub items: &'a str,
+    /// People who enjoy them ("viewers", or "people").
+    pub people: &'a str,
+    /// What a creator did ("directed", "wrote", "made").
+    pub made: &'a str,
 }
 
 /// Longest accepted output, in words.
@@ -300,70 +317,88 @@ pub fn question_facts(
     }
 }
 
-/// Standing instructions: fixed text, so the model's cache of it is reused.
-const SYSTEM: &str =
-    "You are a friendly bookseller. Say the given reason to a customer in one short, \
-warm sentence. Keep every title exactly. Add nothing new.";
+/// Standing instructions: fixed for a catalog, so the model's cache of it is
+/// reused from one sentence to the next.
+fn system(w: &Words) -> String {
+    format!(
+        "You are a friendly guide to a collection of {}. Say the given reason to a visitor \
+in one short, warm sentence. Keep every title exactly. Add nothing new.",
+        w.items
+    )
+}
 
 /// Two worked examples per kind of sentence: a 135M-parameter model copies
 /// the shape of an example far better than it follows instructions
-/// (measured: docs/BENCHMARKS.md §5).
-fn examples(kind: Kind) -> [(&'static str, &'static str); 2] {
+/// (measured: docs/BENCHMARKS.md §5). Written in the catalog's own words;
+/// the example titles are ones that exist as books and as films alike, so no
+/// domain's verbs leak into another's.
+fn examples(kind: Kind, w: &Words) -> [(String, String); 2] {
+    let (item, items, people, made) = (w.item, w.items, cap(w.people), w.made);
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     match kind {
         Kind::ReadersLikeYou => [
-            ("Book: Gone Girl. Reason: Readers who liked The Girl on the Train also liked Gone Girl.",
+            pair(&format!("Item: Gone Girl. Reason: {people} who liked The Girl on the Train also liked Gone Girl."),
              "If The Girl on the Train hooked you, Gone Girl should too."),
-            ("Book: Matilda. Reason: Readers who liked The BFG also liked Matilda.",
+            pair(&format!("Item: Matilda. Reason: {people} who liked The BFG also liked Matilda."),
              "Lots of people who loved The BFG went on to love Matilda."),
         ],
         Kind::Series => [
-            ("Book: The Two Towers. Reason: Next in the The Lord of the Rings series, after The Fellowship of the Ring, which you liked.",
+            pair("Item: The Two Towers. Reason: Next in the The Lord of the Rings series, after The Fellowship of the Ring, which you liked.",
              "You enjoyed The Fellowship of the Ring, so The Two Towers is next."),
-            ("Book: Catching Fire. Reason: Next in the The Hunger Games series, after The Hunger Games, which you liked.",
+            pair("Item: Catching Fire. Reason: Next in the The Hunger Games series, after The Hunger Games, which you liked.",
              "Since you liked The Hunger Games, Catching Fire picks up the story."),
         ],
         Kind::Theme => [
-            ("Book: Emma. Reason: Close to what you described: \u{201c}witty village romance\u{201d}.",
+            pair("Item: Emma. Reason: Close to what you described: \u{201c}witty village romance\u{201d}.",
              "Emma is a close match for the witty village romance you described."),
-            ("Book: The Martian. Reason: Close to what you described: \u{201c}survival in space\u{201d}.",
+            pair("Item: The Martian. Reason: Close to what you described: \u{201c}survival in space\u{201d}.",
              "The Martian fits the survival in space you asked for."),
         ],
         Kind::Creator => [
-            ("Book: Emma. Reason: Also by Jane Austen, who wrote Persuasion.",
+            pair(&format!("Item: Emma. Reason: Also by Jane Austen, who {made} Persuasion."),
              "Emma is by Jane Austen too, like Persuasion."),
-            ("Book: Carrie. Reason: Also by Stephen King, who wrote Misery.",
+            pair(&format!("Item: Carrie. Reason: Also by Stephen King, who {made} Misery."),
              "Carrie is another Stephen King, like Misery."),
         ],
         Kind::Tags => [
-            ("Book: The Martian. Reason: Science fiction and survival, as you asked.",
+            pair("Item: The Martian. Reason: Science fiction and survival, as you asked.",
              "The Martian is the science fiction and survival you asked for."),
-            ("Book: Rebecca. Reason: Gothic, as you asked.",
-             "Rebecca is just the gothic read you asked for."),
+            pair("Item: Rebecca. Reason: Gothic, as you asked.",
+             &format!("Rebecca is just the gothic {item} you asked for.")),
         ],
         Kind::Popular => [
-            ("Book: Matilda. Reason: Widely loved: one of the most popular here (600,000 ratings).",
-             "Matilda is one of the most loved books here."),
-            ("Book: Dracula. Reason: Widely loved: one of the most popular here (700,000 ratings).",
-             "Dracula is a favourite of many readers here."),
+            pair("Item: Matilda. Reason: Widely loved: one of the most popular here (600,000 ratings).",
+             &format!("Matilda is one of the most loved {items} here.")),
+            pair("Item: Dracula. Reason: Widely loved: one of the most popular here (700,000 ratings).",
+             &format!("Dracula is a favourite of many {} here.", w.people)),
         ],
         Kind::General => [
-            ("Book: Emma. Reason: A strong match overall for what you have told me so far.",
+            pair("Item: Emma. Reason: A strong match overall for what you have told me so far.",
              "Emma is a strong all-round match for what you've told me."),
-            ("Book: Dracula. Reason: A good place to start.",
+            pair("Item: Dracula. Reason: A good place to start.",
              "Dracula is a good place to start."),
         ],
         Kind::TagQuestion => [
-            ("Question: Are you in the mood for books tagged \u{201c}historical fiction\u{201d}?",
+            pair(&format!("Question: Are you in the mood for {items} tagged \u{201c}historical fiction\u{201d}?"),
              "Do you feel like some historical fiction?"),
-            ("Question: Are you in the mood for books tagged \u{201c}humor\u{201d}?",
+            pair(&format!("Question: Are you in the mood for {items} tagged \u{201c}humor\u{201d}?"),
              "Would you like something with humor?"),
         ],
         Kind::ItemsQuestion => [
-            ("Question: To narrow it down: which of these books appeals most: Emma, Dracula or Matilda? (Or none of them.)",
+            pair(&format!("Question: To narrow it down: which of these {items} appeals most: Emma, Dracula or Matilda? (Or none of them.)"),
              "Which of these sounds best to you: Emma, Dracula or Matilda?"),
-            ("Question: To narrow it down: which of these books appeals most: Carrie, Persuasion or The Martian? (Or none of them.)",
+            pair(&format!("Question: To narrow it down: which of these {items} appeals most: Carrie, Persuasion or The Martian? (Or none of them.)"),
              "Any of these take your fancy: Carrie, Persuasion or The Martian?"),
         ],
+    }
+}
+
+/// The first letter in upper case ("viewers" → "Viewers").
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -393,15 +428,15 @@ fn short_template(f: &Facts) -> String {
 }
 
 /// The ChatML prompt for a set of facts (SmolLM2's template).
-pub fn prompt(f: &Facts) -> String {
-    let mut s = format!("<|im_start|>system\n{SYSTEM}<|im_end|>\n");
-    for (user, assistant) in examples(f.kind) {
+pub fn prompt(f: &Facts, w: &Words) -> String {
+    let mut s = format!("<|im_start|>system\n{}<|im_end|>\n", system(w));
+    for (user, assistant) in examples(f.kind, w) {
         s.push_str(&format!(
             "<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{assistant}<|im_end|>\n"
         ));
     }
     let user = match &f.item {
-        Some(item) => format!("Book: {}. Reason: {}", short(item), short_template(f)),
+        Some(item) => format!("Item: {}. Reason: {}", short(item), short_template(f)),
         None => format!("Question: {}", short_template(f)),
     };
     s.push_str(&format!(
@@ -678,7 +713,7 @@ pub fn phrase(
         }
         para_end.is_none()
     };
-    let result = model.generate(&prompt(f), MAX_TOKENS, &mut stream);
+    let result = model.generate(&prompt(f, &g.words), MAX_TOKENS, &mut stream);
     let generated = match result {
         Ok(t) => t,
         Err(e) => {

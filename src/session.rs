@@ -319,6 +319,12 @@ impl Engine {
             names: &self.names,
             catalog: &self.bundle.catalog,
             tags: &self.bundle.attributes.tags,
+            words: crate::phrasing::Words {
+                item: &self.bundle.meta.item_noun.0,
+                items: &self.bundle.meta.item_noun.1,
+                people: &self.people,
+                made: &self.made,
+            },
         }
     }
 

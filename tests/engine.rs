@@ -748,3 +748,61 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         Some(Rejection::Avoided("horror".into()))
     );
 }
+
+/// The phrasing prompt speaks the catalog's words: a film catalog's prompt
+/// names films, viewers and directing, and nothing of books or reading.
+#[test]
+fn the_phrasing_prompt_uses_the_catalogs_own_words() {
+    use kith::phrasing::{prompt, Facts, Kind, Purpose, Words};
+    let films = Words {
+        item: "film",
+        items: "films",
+        people: "viewers",
+        made: "directed",
+    };
+    let kinds = [
+        Kind::ReadersLikeYou,
+        Kind::Series,
+        Kind::Theme,
+        Kind::Creator,
+        Kind::Tags,
+        Kind::Popular,
+        Kind::General,
+        Kind::TagQuestion,
+        Kind::ItemsQuestion,
+    ];
+    let mut all = String::new();
+    for kind in kinds {
+        let f = Facts {
+            purpose: Purpose::Explanation,
+            kind,
+            template: "A good place to start.".into(),
+            item: Some("Heat".into()),
+            titles: vec![],
+            creators: vec![],
+            topics: vec![],
+            phrase: None,
+            required: vec![],
+            asked_topic: None,
+            avoided: vec![],
+        };
+        let p = prompt(&f, &films);
+        assert!(p.contains("a collection of films"), "{p}");
+        assert!(p.ends_with(
+            "Item: Heat. Reason: A good place to start.<|im_end|>\n<|im_start|>assistant\n"
+        ));
+        all.push_str(&p);
+    }
+    let lower = all.to_lowercase();
+    for word in ["book", "read", "bookseller", "wrote"] {
+        assert!(!lower.contains(word), "{word:?} in a film catalog's prompt");
+    }
+    for word in [
+        "viewers who liked",
+        "who directed",
+        "loved films",
+        "many viewers",
+    ] {
+        assert!(lower.contains(word), "{word:?} missing");
+    }
+}

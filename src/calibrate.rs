@@ -14,11 +14,20 @@
 //!    validation fold with half the ALS iterations;
 //! 2. local steps around the best (λ ×/÷ √10, α ×/÷ 2) while they improve;
 //! 3. the best few re-scored on every fold with full iterations (pooled
-//!    NDCG, standard error);
-//! 4. the winner at half and twice the dimensions; a larger model must win by
-//!    more than a standard error (bundles stay small when it does not matter);
-//! 5. finer steps around the winner on every fold (λ ×/÷ 10^¼, α ×/÷ √2)
-//!    while they improve.
+//!    NDCG, standard error) — five folds, or three when each fold already
+//!    validates the capped number of users (large catalogs);
+//! 4. the winner at half the dimensions on every fold (a smaller model
+//!    within a standard error wins: bundles stay small when size does not
+//!    matter), then doubled while each doubling gains 2% over the last on
+//!    the same screening fold (a paired comparison, far more sensitive than
+//!    means across folds), up to `max_dim`; the largest that did is
+//!    preferred, and scored on every fold when the budget allows;
+//! 5. finer steps around the winner (λ ×/÷ 10^¼, α ×/÷ √2) while they
+//!    improve: each screened on one fold against the winner there, only the
+//!    best step that beats it scored on every fold.
+//!
+//! No trial starts that is not expected to finish within the budget (its
+//! cost predicted from the trials so far); measured: docs/BENCHMARKS.md §6.
 //!
 //! When the budget runs out the best configuration scored on the most folds
 //! wins, and the result says the search was cut short.
@@ -43,22 +52,28 @@ pub struct SearchPlan {
     /// Validated users per fold at most (a deterministic sample): scoring
     /// every item for tens of thousands of users would cost more than the fit.
     pub max_validated_users: usize,
+    /// Largest factor dimension the search may choose: the bundle's MF part
+    /// grows with it (items × dim numbers) and so does each visitor's
+    /// fold-in (dim³).
+    pub max_dim: usize,
 }
 
 impl Default for SearchPlan {
-    /// Four minutes, NDCG@10, at most 3,000 validated users per fold.
+    /// Four minutes, NDCG@10, at most 3,000 validated users per fold,
+    /// dimensions up to 512.
     fn default() -> Self {
         SearchPlan {
             budget: Duration::from_secs(240),
             k: 10,
             seed: 42,
             max_validated_users: 3000,
+            max_dim: 512,
         }
     }
 }
 
 /// One configuration the search scored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Trial {
     /// The configuration.
     pub params: AlsParams,
@@ -68,6 +83,8 @@ pub struct Trial {
     pub std_error: f64,
     /// Folds it was scored on.
     pub folds: usize,
+    /// Time its fits and scoring took.
+    pub seconds: f64,
 }
 
 /// The search's outcome.
@@ -143,6 +160,10 @@ const MIN_USERS: usize = 20;
 const FOLDS: usize = 5;
 /// Configurations re-scored on every fold.
 const FINALISTS: usize = 3;
+/// Relative gain on the screening fold a doubled dimension must show.
+const MIN_DIM_GAIN: f64 = 0.02;
+/// Folds the full stages use when every fold validates the capped number of users.
+const LARGE_FOLDS: usize = 3;
 
 /// Searches weighted-ALS settings for `matrix` (users × items, every entry a
 /// positive). `progress(stage, done, total)` reports the trials.
@@ -166,7 +187,11 @@ pub fn calibrate_als(
         });
     }
     let start = Instant::now();
-    let folds = sampled_folds(matrix, plan)?;
+    let (folds, capped) = sampled_folds(matrix, plan)?;
+    // The full stages score on every fold; when each fold has more users to
+    // validate than the cap (large catalogs), three folds give a steady
+    // enough mean and the fits, the search's main cost, drop by 40%.
+    let full = if capped { LARGE_FOLDS } else { folds.len() };
     let features = ItemFeatures::new(vec![Vec::new(); matrix.n_cols()]);
     let mut search = Search {
         folds: &folds,
@@ -175,6 +200,7 @@ pub fn calibrate_als(
         deadline: start + plan.budget,
         trials: Vec::new(),
         complete: true,
+        preferred: None,
     };
     let popularity = validation::score(
         &ModelSpec::Popularity,
@@ -252,26 +278,51 @@ pub fn calibrate_als(
     ranked.sort_by(|a, b| b.ndcg.total_cmp(&a.ndcg));
     for (n, t) in ranked.iter().take(FINALISTS).enumerate() {
         progress("choose MF settings: finalists", n, FINALISTS);
-        let full = AlsParams {
+        let full_params = AlsParams {
             iterations: base.iterations,
             ..t.params
         };
-        search.try_on(&full, folds.len())?;
+        search.try_on(&full_params, full)?;
     }
-    // 4. Dimensions: smaller or larger, the larger only when clearly better.
-    if let Some(winner) = search.best(folds.len()) {
+    // 4. Dimensions: half the winner's on every fold; then doubling, each
+    //    larger model screened on one fold against the last, while it gains
+    //    at least MIN_DIM_GAIN there; the largest that did is preferred, and
+    //    scored on every fold if the budget allows.
+    if let Some(winner) = search.best(full) {
         let w = winner.params;
-        let mut dims = vec![(w.dim / 2).max(8)];
-        if w.dim * 2 <= matrix.n_cols() {
-            dims.push(w.dim * 2);
+        progress("choose MF settings: dimensions", 0, 4);
+        search.try_on(
+            &AlsParams {
+                dim: (w.dim / 2).max(8),
+                ..w
+            },
+            full,
+        )?;
+        let mut current = w;
+        let mut step = 1;
+        while current.dim * 2 <= plan.max_dim.min(matrix.n_cols()) {
+            let larger = AlsParams {
+                dim: current.dim * 2,
+                ..current
+            };
+            progress("choose MF settings: dimensions", step, 4);
+            search.try_on(&current, 1)?;
+            search.try_on(&larger, 1)?;
+            step += 1;
+            match (search.score_of(&current, 1), search.score_of(&larger, 1)) {
+                (Some(a), Some(b)) if b >= a * (1.0 + MIN_DIM_GAIN) => current = larger,
+                _ => break,
+            }
         }
-        for (n, dim) in dims.into_iter().enumerate() {
-            progress("choose MF settings: dimensions", n, 2);
-            search.try_on(&AlsParams { dim, ..w }, folds.len())?;
+        if current.dim != w.dim {
+            search.preferred = Some(current);
+            search.try_on(&current, full)?;
         }
     }
-    // 5. Finer steps around the winner on every fold while they improve
-    //    (λ ×/÷ 10^¼, α ×/÷ √2), at most three rounds.
+    // 5. Finer steps around the winner (λ ×/÷ 10^¼, α ×/÷ √2), at most three
+    //    rounds, by successive halving: each step is screened on one fold
+    //    against the winner on that fold, and only the best step that beats
+    //    it there is scored on every fold.
     for round in 0..3 {
         let Some(best) = search.choose() else { break };
         let b = best.params;
@@ -293,9 +344,27 @@ pub fn calibrate_als(
                 ..b
             },
         ];
+        progress("choose MF settings: fine steps", round * 5, 15);
+        search.try_on(&b, 1)?;
         for (n, p) in steps.iter().enumerate() {
-            progress("choose MF settings: fine steps", round * 4 + n, 12);
-            search.try_on(p, folds.len())?;
+            progress("choose MF settings: fine steps", round * 5 + n + 1, 15);
+            search.try_on(p, 1)?;
+        }
+        let Some(anchor) = search.score_of(&b, 1) else {
+            break;
+        };
+        let screened = steps
+            .iter()
+            .filter_map(|p| search.score_of(p, 1).map(|s| (*p, s)))
+            .max_by(|a, c| a.1.total_cmp(&c.1));
+        match screened {
+            Some((p, s)) if s > anchor => {
+                if search.preferred.is_some() {
+                    search.preferred = Some(p);
+                }
+                search.try_on(&p, full)?
+            }
+            _ => break,
         }
         if search.choose().map(|t| t.params) == Some(b) {
             break;
@@ -322,11 +391,12 @@ fn base_dim(items: usize) -> usize {
     (items / 4).clamp(8, 64)
 }
 
-/// User folds whose validated users are capped at `max_validated_users` each.
+/// User folds whose validated users are capped at `max_validated_users`
+/// each, and whether every fold had more than that (and was sampled).
 fn sampled_folds(
     matrix: &SparseMatrix,
     plan: &SearchPlan,
-) -> Result<Vec<ValidationFold>, ValidationError> {
+) -> Result<(Vec<ValidationFold>, bool), ValidationError> {
     let vplan = ValidationPlan {
         scheme: Scheme::UserFolds,
         folds: FOLDS,
@@ -335,10 +405,12 @@ fn sampled_folds(
         seed: plan.seed.wrapping_add(1),
     };
     let mut folds = validation::folds(matrix, &vplan)?;
+    let mut every_fold_capped = true;
     for f in &mut folds {
         let validated: Vec<usize> = (0..f.valid.n_rows())
             .filter(|&u| !f.valid.row(u).is_empty())
             .collect();
+        every_fold_capped &= validated.len() > plan.max_validated_users;
         if validated.len() > plan.max_validated_users {
             // Every n-th validated user: deterministic and spread evenly.
             let stride = validated.len().div_ceil(plan.max_validated_users);
@@ -357,7 +429,7 @@ fn sampled_folds(
             f.valid = SparseMatrix::from_triplets(f.valid.n_rows(), f.valid.n_cols(), rows);
         }
     }
-    Ok(folds)
+    Ok((folds, every_fold_capped))
 }
 
 /// The state of one search: what was scored, and the clock.
@@ -368,19 +440,30 @@ struct Search<'a> {
     deadline: Instant,
     trials: Vec<Trial>,
     complete: bool,
+    /// A configuration a paired comparison on the screening fold chose over
+    /// the full-fold winner (a larger dimension): more sensitive than
+    /// comparing means across folds, and affordable where a full-fold fit
+    /// of a large model is not.
+    preferred: Option<AlsParams>,
 }
 
 impl Search<'_> {
     /// Scores `p` on the first `n` folds unless it was already, or the budget is spent.
     fn try_on(&mut self, p: &AlsParams, n: usize) -> Result<(), ValidationError> {
-        if self.trials.iter().any(|t| t.params == *p && t.folds >= n) {
+        if self.score_of(p, n).is_some() {
             return Ok(());
         }
-        // The first trial always runs, so any budget yields a choice.
-        if !self.trials.is_empty() && Instant::now() >= self.deadline {
-            self.complete = false;
-            return Ok(());
+        // The first trial always runs, so any budget yields a choice; a later
+        // one only when it is expected to finish within the budget (one
+        // large-dimension fit can take minutes).
+        if !self.trials.is_empty() {
+            let expected = self.expected_seconds(p, n);
+            if Instant::now() + Duration::from_secs_f64(expected) > self.deadline {
+                self.complete = false;
+                return Ok(());
+            }
         }
+        let started = Instant::now();
         let s = validation::score(
             &ModelSpec::Als(*p),
             &self.folds[..n],
@@ -393,8 +476,35 @@ impl Search<'_> {
             ndcg: s.ndcg,
             std_error: s.std_error,
             folds: n,
+            seconds: started.elapsed().as_secs_f64(),
         });
         Ok(())
+    }
+
+    /// Expected time of scoring `p` on `n` folds, from the trial nearest in
+    /// dimension so far: time per fold and iteration, scaled by the square
+    /// of the dimension ratio (ALS's per-row solve grows with dim²).
+    fn expected_seconds(&self, p: &AlsParams, n: usize) -> f64 {
+        let nearest = self
+            .trials
+            .iter()
+            .min_by_key(|t| t.params.dim.abs_diff(p.dim));
+        match nearest {
+            Some(t) => {
+                let per_unit = t.seconds / (t.folds * t.params.iterations.max(1)) as f64;
+                let ratio = p.dim as f64 / t.params.dim.max(1) as f64;
+                per_unit * ratio * ratio * (n * p.iterations.max(1)) as f64
+            }
+            None => 0.0,
+        }
+    }
+
+    /// The score of `p` on exactly its first `n` folds, if it was scored there.
+    fn score_of(&self, p: &AlsParams, n: usize) -> Option<f64> {
+        self.trials
+            .iter()
+            .find(|t| t.params == *p && t.folds == n)
+            .map(|t| t.ndcg)
     }
 
     /// The best trial scored on exactly `n` folds.
@@ -405,9 +515,20 @@ impl Search<'_> {
             .max_by(|a, b| a.ndcg.total_cmp(&b.ndcg))
     }
 
-    /// The winner among trials on the most folds: the best, unless a
-    /// smaller model is within one standard error of it.
+    /// The preferred configuration (scored on the most folds it has), else
+    /// the winner among trials on the most folds: the best, unless a smaller
+    /// model is within one standard error of it.
     fn choose(&self) -> Option<Trial> {
+        if let Some(p) = self.preferred {
+            if let Some(t) = self
+                .trials
+                .iter()
+                .filter(|t| t.params == p)
+                .max_by_key(|t| t.folds)
+            {
+                return Some(t.clone());
+            }
+        }
         let most = self.trials.iter().map(|t| t.folds).max()?;
         let best = self.best(most)?.clone();
         let near = self
@@ -472,6 +593,61 @@ mod tests {
     }
 
     #[test]
+    fn large_catalogs_use_fewer_folds_in_the_full_stages() {
+        let m = two_groups(200, 60);
+        let plan = SearchPlan {
+            budget: Duration::from_secs(600),
+            max_validated_users: 7,
+            ..SearchPlan::default()
+        };
+        let c = calibrate_als(&m, &plan, &mut |_, _, _| {}).unwrap();
+        assert!(c.complete);
+        assert_eq!(c.folds, LARGE_FOLDS);
+        assert!(c
+            .trials
+            .iter()
+            .all(|t| t.folds == 1 || t.folds == LARGE_FOLDS));
+        // fine steps are screened on one fold at full iterations
+        assert!(c
+            .trials
+            .iter()
+            .any(|t| t.folds == 1 && t.params.iterations == c.params.iterations));
+    }
+
+    #[test]
+    fn a_trial_is_expected_to_cost_by_folds_iterations_and_dimension() {
+        let features = ItemFeatures::new(Vec::new());
+        let small = AlsParams {
+            dim: 32,
+            iterations: 5,
+            ..AlsParams::default()
+        };
+        let search = Search {
+            folds: &[],
+            features: &features,
+            k: 10,
+            deadline: Instant::now(),
+            preferred: None,
+            trials: vec![Trial {
+                params: small,
+                ndcg: 0.1,
+                std_error: 0.0,
+                folds: 1,
+                seconds: 2.0,
+            }],
+            complete: true,
+        };
+        let big = AlsParams {
+            dim: 64,
+            iterations: 10,
+            ..small
+        };
+        // 2 s per fold-iteration-at-32 / 5 → 0.4; ×4 for twice the dimension,
+        // ×3 folds ×10 iterations.
+        assert!((search.expected_seconds(&big, 3) - 0.4 * 4.0 * 30.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn too_little_data_is_a_clear_error() {
         let m = two_groups(10, 60);
         assert!(matches!(
@@ -487,7 +663,9 @@ mod tests {
             max_validated_users: 7,
             ..SearchPlan::default()
         };
-        for f in sampled_folds(&m, &plan).unwrap() {
+        let (folds, capped) = sampled_folds(&m, &plan).unwrap();
+        assert!(capped);
+        for f in folds {
             let validated = (0..200).filter(|&u| !f.valid.row(u).is_empty()).count();
             assert!((1..=7).contains(&validated), "{validated}");
         }

@@ -226,6 +226,10 @@ pub struct Protocol {
     /// chose them (catalogs with no recorded values).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub als_search: Option<String>,
+    /// Every configuration that search scored, in order, with its time:
+    /// how the budget was spent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub als_trials: Vec<crate::calibrate::Trial>,
 }
 
 /// One model's result.

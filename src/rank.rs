@@ -400,6 +400,86 @@ fn stats(values: &[f32], keep: &[bool]) -> (f32, f32) {
     (mean as f32, if sd > 1e-9 { sd as f32 } else { 1.0 })
 }
 
+/// Rank-based normal scores (van der Waerden): the kept item at ascending
+/// rank r of m gets Φ⁻¹((r + ½)/m), tied values their mean. Unlike a z-score
+/// this does not depend on the shape of the signal's distribution, so a
+/// heavy-tailed MF model (weak regularisation) and a flat one (strong
+/// regularisation) weigh the same against the other signals: one set of
+/// weights holds for whatever factors a catalog's search chose. Items not
+/// kept (or not finite) get 0.
+fn normal_scores(values: &[f32], keep: &[bool]) -> Vec<f32> {
+    let mut order: Vec<usize> = (0..values.len())
+        .filter(|&i| keep.get(i).copied().unwrap_or(false) && values[i].is_finite())
+        .collect();
+    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let m = order.len() as f64;
+    let mut out = vec![0f32; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        // Mean rank of the tie group, as a probability strictly inside (0, 1).
+        let p = ((start + end - 1) as f64 / 2.0 + 0.5) / m;
+        let z = inverse_normal_cdf(p) as f32;
+        for &i in &order[start..end] {
+            out[i] = z;
+        }
+        start = end;
+    }
+    out
+}
+
+/// Φ⁻¹(p) for 0 < p < 1, by Acklam's rational approximation (relative error
+/// below 1.2e-9, ample for ranking).
+fn inverse_normal_cdf(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
 fn title_of(catalog: &Catalog, i: ItemIdx) -> String {
     catalog.get(i).map(|x| x.title.clone()).unwrap_or_default()
 }
@@ -475,7 +555,7 @@ impl Ranker<'_> {
             }
             _ => false,
         };
-        let (mf_mean, mf_sd) = stats(&mf_raw, &keep);
+        let mf_norm = normal_scores(&mf_raw, &keep);
         let (tx_mean, tx_sd) = if has_text {
             stats(&text_raw, &keep)
         } else {
@@ -555,7 +635,7 @@ impl Ranker<'_> {
             }
             let item = &self.catalog.items()[i];
             let mut p = Parts {
-                mf: mf_weight * (mf_raw[i] - mf_mean) / mf_sd,
+                mf: mf_weight * mf_norm[i],
                 ..Parts::default()
             };
             if has_text {
@@ -990,6 +1070,38 @@ pub fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inverse_normal_cdf_matches_known_quantiles() {
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_964),
+            (0.01, -2.326_348),
+            (0.9999, 3.719_016),
+        ] {
+            assert!(
+                (inverse_normal_cdf(p) - z).abs() < 1e-5,
+                "{p}: {}",
+                inverse_normal_cdf(p)
+            );
+        }
+    }
+
+    #[test]
+    fn normal_scores_depend_on_order_only() {
+        let keep = [true, true, true, false, true];
+        // A heavy tail and a flat signal with the same order score the same.
+        let heavy = normal_scores(&[0.1, 50.0, 0.2, 9.0, 0.0], &keep);
+        let flat = normal_scores(&[0.1, 0.3, 0.2, 9.0, 0.0], &keep);
+        assert_eq!(heavy, flat);
+        assert_eq!(heavy[3], 0.0, "an item not kept scores 0");
+        assert!(heavy[1] > heavy[2] && heavy[2] > heavy[0] && heavy[0] > heavy[4]);
+        assert!((heavy[1] + heavy[4]).abs() < 1e-6, "symmetric around 0");
+        // Ties share their mean rank.
+        let tied = normal_scores(&[1.0, 1.0, 2.0, 0.0, 0.0], &keep);
+        assert_eq!(tied[0], tied[1]);
+        assert!(tied[0] < tied[2] && tied[4] < tied[0]);
+    }
     use crate::catalog::{parse_series, Item};
 
     fn setup() -> (Catalog, MfModel) {

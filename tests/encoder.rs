@@ -126,3 +126,27 @@ fn broken_model_files_are_typed_errors() {
     let r = Encoder::from_gguf_bytes(b"definitely not a model file");
     assert!(matches!(r, Err(EncoderError::Format(_))));
 }
+
+/// Embedding a catalog batches texts of similar length together; every text
+/// still gets its own embedding, in the order given.
+#[test]
+fn a_catalog_is_embedded_in_order_whatever_the_batching() {
+    let texts: Vec<String> = (0..70)
+        .map(|i| {
+            let words = [
+                "space opera",
+                "a quiet village romance",
+                "puzzle game",
+                "tax software",
+            ];
+            words[i % 4].repeat(1 + (i * 7) % 13)
+        })
+        .collect();
+    let all = kith::build::bundle::embed_all(encoder(), &texts, &|_, _| {}).unwrap();
+    assert_eq!(all.len(), texts.len());
+    for (i, t) in texts.iter().enumerate().step_by(9) {
+        let one = &encoder().embed_batch(&[t.as_str()]).unwrap()[0];
+        let cos: f32 = one.iter().zip(&all[i]).map(|(a, b)| a * b).sum();
+        assert!(cos > 0.9999, "text {i}: cosine {cos}");
+    }
+}

@@ -4,13 +4,19 @@
 # data), then print
 #   - `kith requests`: precision@10 on wanted tags, avoided share, truthful
 #     explanations and the kinds given, over the catalog's committed request file;
-#   - `kith eval`: NDCG@10 of popularity and the self-calibrated ALS on the
-#     standard per-user 75/25 split.
-# Catalogs: goodbooks-10k (embedded), MovieLens 100K read through --format csv
+#   - `kith eval`: NDCG@10 of popularity, the self-calibrated ALS and BPR on
+#     the standard per-user 75/25 split, and on exactly that split (written by
+#     `--save-split`) two peers: the `implicit` library's ALS (stock and
+#     validated settings) and EASE (benchmarks/peers/peers.py).
+# Catalogs: goodbooks-10k (embedded); MovieLens 100K read through --format csv
 # (converted at run time from ../shared/data into a temporary folder, never
-# into the project). Prints JSON lines to stdout and writes results/latest.json.
+# into the project); Debian's software archive through --format csv
+# (benchmarks/catalogs/debian.py, downloaded from the Debian registry and
+# checked against the release's SHA-256). Prints JSON lines to stdout and
+# writes results/latest.json.
 #
-#   benchmarks/requests/run.sh            # both catalogs (about 15 minutes on 2 cores)
+#   benchmarks/requests/run.sh                 # all three (about 40 minutes on 2 cores)
+#   benchmarks/requests/run.sh debian ml100k   # some of them
 #   KITH_DATA=/path/to/data benchmarks/requests/run.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -22,29 +28,21 @@ cargo build --release --bin kith
 target/release/kith model fetch
 target/release/kith model convert
 KITH=target/release/kith
+# The peers' Python environment (generated, under target/).
+VENV="$REPO/target/peers-venv"
+if ! cmp -s "$HERE/../peers/requirements.txt" "$VENV/requirements.txt" 2>/dev/null; then
+  kith_log "installing the peers' Python packages into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || { kith_log "python3 -m venv failed: on Debian, apt-get install python3-venv"; exit 1; }
+  "$VENV/bin/pip" install -q -r "$HERE/../peers/requirements.txt"
+  cp "$HERE/../peers/requirements.txt" "$VENV/requirements.txt"
+fi
 DATA="${KITH_DATA:-$REPO/../shared/data}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # MovieLens 100K as a site owner's CSV folder: genres as tags, years.
-python3 - "$DATA/ml-100k" "$tmp/ml100k" <<'PY'
-import csv, os, sys
-src, out = sys.argv[1:3]
-os.makedirs(out)
-genres = [l.split('|')[0] for l in open(f'{src}/u.genre', encoding='latin-1') if l.strip()]
-with open(f'{out}/items.csv', 'w', newline='') as f:
-    w = csv.writer(f); w.writerow(['id', 'title', 'tags', 'year'])
-    for line in open(f'{src}/u.item', encoding='latin-1'):
-        p = line.rstrip('\n').split('|')
-        if len(p) < 24:
-            continue
-        tags = '|'.join(g for g, flag in zip(genres, p[5:24]) if flag == '1' and g != 'unknown')
-        w.writerow([p[0], p[1], tags, p[2][-4:] if p[2][-4:].isdigit() else ''])
-with open(f'{out}/interactions.csv', 'w', newline='') as f:
-    w = csv.writer(f); w.writerow(['user', 'item', 'rating', 'timestamp'])
-    for line in open(f'{src}/u.data'):
-        u, i, r, t = line.split('\t'); w.writerow([u, i, r, t.strip()])
-PY
+python3 "$HERE/../catalogs/ml100k.py" "$DATA/ml-100k" "$tmp/ml100k"
 
 run_catalog() { # name, format, data, requests, build flags…
   local name=$1 format=$2 data=$3 requests=$4
@@ -54,12 +52,17 @@ run_catalog() { # name, format, data, requests, build flags…
   grep -E "MF settings|bridge penalty|wrote" "$tmp/$name.build.log" >&2
   kith_log "$name: requests"
   $KITH requests --bundle "$tmp/$name.kith" --requests "$requests" --json > "$tmp/$name.requests.json"
-  kith_log "$name: eval (popularity, self-calibrated ALS)"
-  $KITH eval --format "$format" --data "$data" --models popularity,als --calibrate --json > "$tmp/$name.eval.json"
-  python3 - "$name" "$tmp/$name.requests.json" "$tmp/$name.eval.json" <<'PY'
+  kith_log "$name: eval (popularity, self-calibrated ALS, BPR)"
+  $KITH eval --format "$format" --data "$data" --models popularity,als,bpr --calibrate --json \
+    --save-split "$tmp/$name.split" > "$tmp/$name.eval.json"
+  kith_log "$name: peers on the same split (implicit ALS, EASE)"
+  "$VENV/bin/python" "$HERE/../peers/peers.py" "$tmp/$name.split" > "$tmp/$name.peers.json"
+  python3 - "$name" "$tmp/$name.requests.json" "$tmp/$name.eval.json" "$tmp/$name.peers.json" <<'PY'
 import json, sys
-name, rq, ev = sys.argv[1:4]
-r, e = json.load(open(rq)), json.load(open(ev))
+name, rq, ev, pe = sys.argv[1:5]
+r, e, p = json.load(open(rq)), json.load(open(ev)), json.load(open(pe))
+kith = {m: v["ndcg@10"] for m, v in e["models"].items() if m != "popularity"}
+peers = {m: v["ndcg@10"] for m, v in p["models"].items()}
 print(json.dumps({
     "catalog": name,
     "requests": r["requests"], "precision@10": round(r["precision"], 3),
@@ -67,14 +70,35 @@ print(json.dumps({
     "avoided_share": round(r["avoided"], 3), "truthful": r["truthful"],
     "explanation_kinds": r["explanation_kinds"],
     "ndcg@10": {m: round(v["ndcg@10"], 4) for m, v in e["models"].items()},
+    "peers_ndcg@10": {m: round(v, 4) for m, v in peers.items()},
+    "peer_params": {m: v["params"] for m, v in p["models"].items()},
+    "kith_best_over_best_peer": round(max(kith.values()) / max(peers.values()), 3),
     "als_search": e["protocol"].get("als_search"),
 }))
 PY
 }
 
+wanted=("${@:-goodbooks ml100k debian}")
+wanted=" ${wanted[*]} "
 {
-  run_catalog goodbooks goodbooks data/goodbooks "$HERE/goodbooks.json"
-  run_catalog ml100k-csv csv "$tmp/ml100k" "$HERE/movielens.json" --noun film,films --verb watched
+  if [[ $wanted == *" goodbooks "* ]]; then
+    run_catalog goodbooks goodbooks data/goodbooks "$HERE/goodbooks.json"
+  fi
+  if [[ $wanted == *" ml100k "* ]]; then
+    run_catalog ml100k-csv csv "$tmp/ml100k" "$HERE/movielens.json" --noun film,films --verb watched --creator-verb directed
+  fi
+  if [[ $wanted == *" debian "* ]]; then
+    python3 "$HERE/../catalogs/debian.py" "$tmp/debian"
+    run_catalog debian-csv csv "$tmp/debian" "$HERE/debian.json" --noun package,packages --verb used --creator-verb maintained
+  fi
 } | tee "$tmp/lines.json"
 mkdir -p "$HERE/results"
-python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])], indent=1))' "$tmp/lines.json" > "$HERE/results/latest.json"
+# Catalogs run now replace their earlier lines; the others are kept.
+python3 - "$tmp/lines.json" "$HERE/results/latest.json" <<'PY'
+import json, os, sys
+new = [json.loads(l) for l in open(sys.argv[1])]
+old = json.load(open(sys.argv[2])) if os.path.exists(sys.argv[2]) else []
+names = {r["catalog"] for r in new}
+rows = [r for r in old if r["catalog"] not in names] + new
+json.dump(rows, open(sys.argv[2], "w"), indent=1)
+PY

@@ -102,18 +102,27 @@ pub fn embed_all(
     texts: &[String],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Vec<f32>>, EncoderError> {
+    // A batch is padded to its longest text, so batches of similar lengths
+    // waste far less work than batches in catalog order (measured:
+    // docs/BENCHMARKS.md §6); the results go back in the given order.
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let chunks: Vec<Vec<Vec<f32>>> = texts
+    let chunks: Vec<Vec<Vec<f32>>> = order
         .par_chunks(32)
         .map(|chunk| {
-            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let refs: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
             let out = encoder.embed_batch(&refs)?;
             let d = done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed) + chunk.len();
             progress(d, texts.len());
             Ok(out)
         })
         .collect::<Result<_, EncoderError>>()?;
-    Ok(chunks.into_iter().flatten().collect())
+    let mut out = vec![Vec::new(); texts.len()];
+    for (&i, v) in order.iter().zip(chunks.into_iter().flatten()) {
+        out[i] = v;
+    }
+    Ok(out)
 }
 
 /// Reads item factors trained elsewhere: a CSV with header

@@ -62,6 +62,10 @@ pub struct BuildArgs {
     /// these interactions; the best configuration so far wins when it runs out).
     #[arg(long, default_value_t = 240.0, value_name = "SECONDS")]
     budget: f64,
+    /// Largest MF dimension the search may choose: the bundle's factors and
+    /// each visitor's fold-in grow with it.
+    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=4096))]
+    max_dim: u32,
     /// Set the ALS settings instead of searching, e.g. '{"dim": 64, "reg": 10, "alpha": 16}'
     /// (fields of AlsParams: dim, iterations, reg, alpha, reg_exponent, cg_steps, seed;
     /// unnamed fields keep their defaults). Also the fold-in settings of --factors.
@@ -149,6 +153,7 @@ pub fn run(a: BuildArgs) -> Result<()> {
         None => MfSettings::Search(SearchPlan {
             budget: std::time::Duration::from_secs_f64(a.budget),
             seed: a.seed,
+            max_dim: a.max_dim as usize,
             ..SearchPlan::default()
         }),
     };

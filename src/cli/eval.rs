@@ -13,7 +13,7 @@ use super::progress::TrainingBar;
 use super::FormatArg;
 use crate::build::loaders::{read_plain_interactions, RawInteraction};
 use crate::build::{load, Dataset, LoadOptions, LoadReport};
-use crate::calibrate::{calibrate_als, CalibrationError, SearchPlan};
+use crate::calibrate::{calibrate_als, CalibrationError, SearchPlan, Trial};
 use crate::eval::{evaluate, item_features, to_json, to_table, ModelSpec, Protocol, TunedFor};
 use crate::interactions::SparseMatrix;
 
@@ -68,6 +68,10 @@ pub struct EvalArgs {
     /// training part, never the test part. Ignored with --als.
     #[arg(long, default_value_t = 240.0, value_name = "SECONDS")]
     budget: f64,
+    /// Largest MF dimension the search may choose: the bundle's factors and
+    /// each visitor's fold-in grow with it.
+    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=4096))]
+    max_dim: u32,
     /// Search ALS's settings on the training part for the named formats too,
     /// as `kith build` does, instead of using the values recorded for them.
     #[arg(long, conflicts_with = "als")]
@@ -210,10 +214,10 @@ pub fn run(a: EvalArgs) -> Result<()> {
         },
     };
     let mut models = resolve_models(&a, catalog)?;
-    let als_search = match catalog {
+    let (als_search, als_trials) = match catalog {
         TunedFor::Other { .. } if a.als.is_none() => search_als(&a, &train, &mut models)?,
         _ if a.calibrate => search_als(&a, &train, &mut models)?,
-        _ => None,
+        _ => (None, Vec::new()),
     };
     let (features, ild_features) = item_features(tags, &train);
     let protocol = Protocol {
@@ -231,6 +235,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
         ild_features: ild_features.to_string(),
         relevance: "every rating is a positive; full ranking with training items excluded".into(),
         als_search,
+        als_trials,
     };
     let mut bar = TrainingBar::new();
     let results = evaluate(&train, &test, &features, a.k, &models, &mut |w, d, t| {
@@ -249,14 +254,15 @@ pub fn run(a: EvalArgs) -> Result<()> {
 }
 
 /// Chooses ALS's settings on validation folds of `train` (as `kith build`
-/// does) and puts them in `models`; returns what was chosen, for the report.
+/// does) and puts them in `models`; returns what was chosen and every
+/// configuration tried, for the report.
 fn search_als(
     a: &EvalArgs,
     train: &SparseMatrix,
     models: &mut [ModelSpec],
-) -> Result<Option<String>> {
+) -> Result<(Option<String>, Vec<Trial>)> {
     if !models.iter().any(|m| matches!(m, ModelSpec::Als(_))) {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     ensure!(
         a.budget.is_finite() && a.budget >= 0.0,
@@ -266,6 +272,7 @@ fn search_als(
         budget: std::time::Duration::from_secs_f64(a.budget),
         k: a.k,
         seed: a.seed,
+        max_dim: a.max_dim as usize,
         ..SearchPlan::default()
     };
     let mut bar = TrainingBar::new();
@@ -273,7 +280,7 @@ fn search_als(
         Ok(c) => c,
         Err(e @ CalibrationError::TooLittleData { .. }) => {
             drop(bar);
-            return Ok(Some(format!("default settings: {e}")));
+            return Ok((Some(format!("default settings: {e}")), Vec::new()));
         }
         Err(e) => return Err(e.into()),
     };
@@ -283,10 +290,11 @@ fn search_als(
             *p = c.params;
         }
     }
-    Ok(Some(format!(
+    let summary = format!(
         "chosen on validation folds of the training part: {}",
         c.summary(a.k)
-    )))
+    );
+    Ok((Some(summary), c.trials))
 }
 
 /// Writes a split as two tab-separated files with the data set's own user and

@@ -1,4 +1,7 @@
-//! Progress bars on stderr (hidden when stderr is not a terminal).
+//! Progress bars on stderr; when stderr is not a terminal (a log file, CI),
+//! one line per stage instead, so a long build's log still says where it is.
+
+use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -19,6 +22,9 @@ impl TrainingBar {
 
     /// Records progress of `what`: `done` of `total` steps.
     pub fn update(&mut self, what: &str, done: usize, total: usize) {
+        if self.label != what && !std::io::stderr().is_terminal() {
+            eprintln!("kith: {what} ({total} steps)");
+        }
         if self.label != what || self.bar.is_none() {
             if let Some(b) = self.bar.take() {
                 b.finish_and_clear();

@@ -88,14 +88,13 @@ kith_demo_bundle() {
   target/release/kith model convert --llm
   local out=models/goodbooks.kith
   if [ ! -f "$out" ] || [ -n "$(find target/release/kith data/goodbooks models/all-MiniLM-L6-v2.q8.gguf -newer "$out" -print -quit)" ]; then
-    # The demo's ranking weights were chosen with these ALS settings (the
-    # values every-user validation found, docs/BENCHMARKS.md §1), so the demo
-    # keeps them until the weights are chosen per catalog too: the search's
-    # own pick scores better offline (§6) but shifts the hand-set balance of
-    # signals (Dune's sequel left the top five). Other catalogs: the search.
-    kith_log "building the demo bundle $out (embeds 10,000 books: about 3 minutes on 2 cores)"
-    target/release/kith build --format goodbooks --data data/goodbooks \
-      --als '{"dim": 64, "reg": 0.3, "alpha": 100, "reg_exponent": 0}' --out "$out"
+    # MF settings searched on goodbooks' own interactions like any catalog's
+    # (no per-catalog values); dimensions capped at 64 because every
+    # visitor downloads the factors (items × dim) on the first visit and
+    # folds in dim × dim per turn (docs/BENCHMARKS.md §6: larger dimensions
+    # score higher offline, the search takes them when --max-dim allows).
+    kith_log "building the demo bundle $out (searches MF settings, embeds 10,000 books: about 6 minutes on 2 cores)"
+    target/release/kith build --format goodbooks --data data/goodbooks --max-dim 64 --out "$out"
   else
     kith_log "$out is up to date"
   fi

@@ -18,6 +18,8 @@
 #   benchmarks/requests/run.sh                 # all three (about 40 minutes on 2 cores)
 #   benchmarks/requests/run.sh debian ml100k   # some of them
 #   KITH_DATA=/path/to/data benchmarks/requests/run.sh
+#   KITH_KEEP=/some/dir benchmarks/requests/run.sh   # keep bundles, logs and raw JSON there
+#   KITH_BUDGET=900 benchmarks/requests/run.sh       # the MF search's --budget (default 240 s)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -39,7 +41,12 @@ if ! cmp -s "$HERE/../peers/requirements.txt" "$VENV/requirements.txt" 2>/dev/nu
 fi
 DATA="${KITH_DATA:-$REPO/../shared/data}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ -n "${KITH_KEEP:-}" ]; then
+  mkdir -p "$KITH_KEEP"
+  trap 'cp -r "$tmp"/. "$KITH_KEEP"/; rm -rf "$tmp"' EXIT
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
 
 # MovieLens 100K as a site owner's CSV folder: genres as tags, years.
 python3 "$HERE/../catalogs/ml100k.py" "$DATA/ml-100k" "$tmp/ml100k"
@@ -48,17 +55,17 @@ run_catalog() { # name, format, data, requests, build flags…
   local name=$1 format=$2 data=$3 requests=$4
   shift 4
   kith_log "$name: build with default options"
-  $KITH build --format "$format" --data "$data" --out "$tmp/$name.kith" "$@" 2>"$tmp/$name.build.log"
+  $KITH build --format "$format" --data "$data" --out "$tmp/$name.kith" --budget "${KITH_BUDGET:-240}" "$@" 2>"$tmp/$name.build.log"
   grep -E "MF settings|bridge penalty|wrote" "$tmp/$name.build.log" >&2
   kith_log "$name: requests"
   $KITH requests --bundle "$tmp/$name.kith" --requests "$requests" --json > "$tmp/$name.requests.json"
   kith_log "$name: eval (popularity, self-calibrated ALS, BPR)"
-  $KITH eval --format "$format" --data "$data" --models popularity,als,bpr --calibrate --json \
+  $KITH eval --format "$format" --data "$data" --models popularity,als,bpr --calibrate --json --budget "${KITH_BUDGET:-240}" \
     --save-split "$tmp/$name.split" > "$tmp/$name.eval.json"
   kith_log "$name: peers on the same split (implicit ALS, EASE)"
   "$VENV/bin/python" "$HERE/../peers/peers.py" "$tmp/$name.split" > "$tmp/$name.peers.json"
   python3 - "$name" "$tmp/$name.requests.json" "$tmp/$name.eval.json" "$tmp/$name.peers.json" <<'PY'
-import json, sys
+import json, os, sys
 name, rq, ev, pe = sys.argv[1:5]
 r, e, p = json.load(open(rq)), json.load(open(ev)), json.load(open(pe))
 kith = {m: v["ndcg@10"] for m, v in e["models"].items() if m != "popularity"}
@@ -74,6 +81,7 @@ print(json.dumps({
     "peer_params": {m: v["params"] for m, v in p["models"].items()},
     "kith_best_over_best_peer": round(max(kith.values()) / max(peers.values()), 3),
     "als_search": e["protocol"].get("als_search"),
+    "budget_seconds": float(os.environ.get("KITH_BUDGET", "240")),
 }))
 PY
 }

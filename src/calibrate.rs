@@ -172,9 +172,9 @@ pub fn calibrate_als(
     plan: &SearchPlan,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<Calibration, CalibrationError> {
-    if plan.k == 0 || plan.max_validated_users == 0 {
+    if plan.k == 0 || plan.max_validated_users == 0 || plan.max_dim == 0 {
         return Err(CalibrationError::InvalidPlan(
-            "k and max_validated_users must be at least 1".into(),
+            "k, max_validated_users and max_dim must be at least 1".into(),
         ));
     }
     let users = (0..matrix.n_rows())
@@ -211,7 +211,7 @@ pub fn calibrate_als(
     )?;
 
     let base = AlsParams {
-        dim: base_dim(matrix.n_cols()),
+        dim: base_dim(matrix.n_cols()).min(plan.max_dim),
         seed: plan.seed,
         ..AlsParams::default()
     };
@@ -293,7 +293,7 @@ pub fn calibrate_als(
         progress("choose MF settings: dimensions", 0, 4);
         search.try_on(
             &AlsParams {
-                dim: (w.dim / 2).max(8),
+                dim: (w.dim / 2).max(w.dim.min(8)),
                 ..w
             },
             full,
@@ -645,6 +645,23 @@ mod tests {
         // 2 s per fold-iteration-at-32 / 5 → 0.4; ×4 for twice the dimension,
         // ×3 folds ×10 iterations.
         assert!((search.expected_seconds(&big, 3) - 0.4 * 4.0 * 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_dimension_above_the_cap_is_tried() {
+        let m = two_groups(200, 60);
+        let plan = SearchPlan {
+            budget: Duration::from_secs(600),
+            max_dim: 4,
+            ..SearchPlan::default()
+        };
+        let c = calibrate_als(&m, &plan, &mut |_, _, _| {}).unwrap();
+        assert!(c.trials.iter().all(|t| t.params.dim <= 4), "{:?}", c.params);
+        let none = SearchPlan { max_dim: 0, ..plan };
+        assert!(matches!(
+            calibrate_als(&m, &none, &mut |_, _, _| {}),
+            Err(CalibrationError::InvalidPlan(_))
+        ));
     }
 
     #[test]

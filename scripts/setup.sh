@@ -52,6 +52,19 @@ kith_bindgen() {
 # npm packages of one folder exactly as its package-lock.json pins them:
 # `npm ci` when node_modules is missing or was installed from another
 # lockfile (a stamp holds the lockfile's sha256). Extra arguments go to npm.
+# A Python environment DIR with the pinned packages of REQUIREMENTS
+# (generated, under target/); rebuilt when the requirements change.
+kith_python_venv() { # dir, requirements file
+  local venv=$1 req=$2
+  if ! cmp -s "$req" "$venv/requirements.txt" 2>/dev/null; then
+    kith_log "installing the Python packages of $req into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || { kith_log "python3 -m venv failed: on Debian, apt-get install python3-venv"; return 1; }
+    "$venv/bin/pip" install -q -r "$req"
+    cp "$req" "$venv/requirements.txt"
+  fi
+}
+
 kith_npm_ci() {
   local dir=$1 want have
   shift

@@ -30,15 +30,8 @@ cargo build --release --bin kith
 target/release/kith model fetch
 target/release/kith model convert
 KITH=target/release/kith
-# The peers' Python environment (generated, under target/).
 VENV="$REPO/target/peers-venv"
-if ! cmp -s "$HERE/../peers/requirements.txt" "$VENV/requirements.txt" 2>/dev/null; then
-  kith_log "installing the peers' Python packages into $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || { kith_log "python3 -m venv failed: on Debian, apt-get install python3-venv"; exit 1; }
-  "$VENV/bin/pip" install -q -r "$HERE/../peers/requirements.txt"
-  cp "$HERE/../peers/requirements.txt" "$VENV/requirements.txt"
-fi
+kith_python_venv "$VENV" "$HERE/../peers/requirements.txt"
 DATA="${KITH_DATA:-$REPO/../shared/data}"
 tmp=$(mktemp -d)
 if [ -n "${KITH_KEEP:-}" ]; then

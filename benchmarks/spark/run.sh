@@ -23,13 +23,7 @@ target/release/kith model fetch
 target/release/kith model convert
 KITH=target/release/kith
 VENV="$REPO/target/spark-venv"
-if ! cmp -s "$HERE/requirements.txt" "$VENV/requirements.txt" 2>/dev/null; then
-  kith_log "installing pyspark into $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || { kith_log "python3 -m venv failed: on Debian, apt-get install python3-venv"; exit 1; }
-  "$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
-  cp "$HERE/requirements.txt" "$VENV/requirements.txt"
-fi
+kith_python_venv "$VENV" "$HERE/requirements.txt"
 DATA="${KITH_DATA:-$REPO/../shared/data}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

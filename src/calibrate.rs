@@ -386,6 +386,10 @@ pub fn calibrate_als(
     })
 }
 
+/// The least growth of a trial's cost with the dimension the cost model
+/// assumes, however cheap the larger dimensions looked so far.
+const MIN_COST_EXPONENT: f64 = 1.0;
+
 /// A starting dimension that suits the catalog: 64, less for tiny catalogs.
 fn base_dim(items: usize) -> usize {
     (items / 4).clamp(8, 64)
@@ -481,22 +485,47 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// Expected time of scoring `p` on `n` folds, from the trial nearest in
-    /// dimension so far: time per fold and iteration, scaled by the square
-    /// of the dimension ratio (ALS's per-row solve grows with dim²).
+    /// Expected time of scoring `p` on `n` folds: the time per fold and
+    /// iteration at the nearest dimension tried, scaled by the dimension
+    /// ratio to the power the trials so far show (ALS's per-row work grows
+    /// between d — the sparse terms, the GEMM-bound Gram products on a
+    /// small catalog — and d²). With one dimension tried, d² is assumed:
+    /// the cautious end.
     fn expected_seconds(&self, p: &AlsParams, n: usize) -> f64 {
-        let nearest = self
-            .trials
-            .iter()
-            .min_by_key(|t| t.params.dim.abs_diff(p.dim));
-        match nearest {
-            Some(t) => {
-                let per_unit = t.seconds / (t.folds * t.params.iterations.max(1)) as f64;
-                let ratio = p.dim as f64 / t.params.dim.max(1) as f64;
-                per_unit * ratio * ratio * (n * p.iterations.max(1)) as f64
+        // Mean time per fold-iteration at each dimension tried, by dimension.
+        let mut by_dim: Vec<(usize, f64, usize)> = Vec::new();
+        for t in &self.trials {
+            let unit = t.seconds / (t.folds * t.params.iterations.max(1)) as f64;
+            match by_dim.iter_mut().find(|e| e.0 == t.params.dim) {
+                Some(e) => {
+                    e.1 += unit;
+                    e.2 += 1;
+                }
+                None => by_dim.push((t.params.dim, unit, 1)),
             }
-            None => 0.0,
         }
+        let mut units: Vec<(f64, f64)> = by_dim
+            .into_iter()
+            .map(|(d, sum, count)| (d.max(1) as f64, sum / count as f64))
+            .collect();
+        units.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let target = p.dim.max(1) as f64;
+        let Some(&(near_dim, near_unit)) = units
+            .iter()
+            .min_by(|a, b| (a.0 - target).abs().total_cmp(&(b.0 - target).abs()))
+        else {
+            return 0.0;
+        };
+        // The growth exponent between the two dimensions nearest the target.
+        let mut nearest = units.clone();
+        nearest.sort_by(|a, b| (a.0 - target).abs().total_cmp(&(b.0 - target).abs()));
+        let exponent = match nearest.as_slice() {
+            [(d1, c1), (d2, c2), ..] if c1 > &0.0 && c2 > &0.0 => {
+                ((c1 / c2).ln() / (d1 / d2).ln()).clamp(MIN_COST_EXPONENT, 2.0)
+            }
+            _ => 2.0,
+        };
+        near_unit * (target / near_dim).powf(exponent) * (n * p.iterations.max(1)) as f64
     }
 
     /// The score of `p` on exactly its first `n` folds, if it was scored there.
@@ -645,6 +674,44 @@ mod tests {
         // 2 s per fold-iteration-at-32 / 5 → 0.4; ×4 for twice the dimension,
         // ×3 folds ×10 iterations.
         assert!((search.expected_seconds(&big, 3) - 0.4 * 4.0 * 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_cost_model_learns_how_cost_grows_with_the_dimension() {
+        let features = ItemFeatures::new(Vec::new());
+        let at = |dim: usize, seconds: f64| Trial {
+            params: AlsParams {
+                dim,
+                iterations: 10,
+                ..AlsParams::default()
+            },
+            ndcg: 0.1,
+            std_error: 0.0,
+            folds: 1,
+            seconds,
+        };
+        let mut search = Search {
+            folds: &[],
+            features: &features,
+            k: 10,
+            deadline: Instant::now(),
+            preferred: None,
+            // Doubling the dimension cost 2×: linear growth.
+            trials: vec![at(64, 10.0), at(128, 20.0)],
+            complete: true,
+        };
+        let next = AlsParams {
+            dim: 256,
+            iterations: 10,
+            ..AlsParams::default()
+        };
+        assert!((search.expected_seconds(&next, 1) - 40.0).abs() < 1e-6);
+        // Growth that looks slower than linear (noise) is read as linear.
+        search.trials = vec![at(64, 10.0), at(128, 11.0)];
+        assert!((search.expected_seconds(&next, 1) - 22.0).abs() < 1e-6);
+        // Faster than quadratic is capped at quadratic.
+        search.trials = vec![at(64, 1.0), at(128, 8.0)];
+        assert!((search.expected_seconds(&next, 2) - 64.0).abs() < 1e-6);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Lexical and exact by design: the encoder handles meaning (themes such as
 //! "political intrigue"); this module handles names, which an embedding blurs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::bundle::TagStat;
 use crate::catalog::{parse_series, Catalog, ItemIdx};
@@ -418,6 +420,65 @@ pub struct MentionIndex {
     by_first: HashMap<String, Vec<Name>>,
     /// First words with at least 4 letters, for typo-tolerant lookup.
     fuzzy_firsts: Vec<String>,
+    /// Words the catalog's own texts (titles, descriptions, tags) use in at
+    /// least two items. A typed word the catalog knows is read as itself,
+    /// never as a typo of another name: "LaTeX" is not a misspelt "late".
+    known: HashSet<String>,
+    /// Words the catalog's descriptions write in lower case in many items:
+    /// this domain's everyday words ("tools", "library"). A capital at the
+    /// start of a sentence is no evidence that one of them is a name.
+    everyday: HashSet<String>,
+    /// Tags by the stem of their first word, with all their words' stems, so
+    /// "emulate old consoles" finds the tag "emulation".
+    tag_stems: HashMap<String, Vec<(Vec<String>, usize)>>,
+}
+
+/// Lower-case description words in at least this share of items (and at
+/// least [`EVERYDAY_MIN_ITEMS`]) are the catalog's everyday words.
+const EVERYDAY_SHARE: f64 = 0.002;
+/// See [`EVERYDAY_SHARE`].
+const EVERYDAY_MIN_ITEMS: usize = 5;
+
+/// Snowball's English stemmer: "emulate" and "emulation" share "emul".
+fn stemmer() -> Stemmer {
+    Stemmer::create(Algorithm::English)
+}
+
+/// The catalog's known words (any case, in ≥ 2 items) and everyday words
+/// (lower case in the descriptions of many items).
+fn vocabulary(catalog: &Catalog) -> (HashSet<String>, HashSet<String>) {
+    let mut items_with: HashMap<String, (u32, u32)> = HashMap::new();
+    for item in catalog.items() {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut lower: HashSet<String> = HashSet::new();
+        for w in words(&item.description) {
+            if !w.capital {
+                lower.insert(w.norm.clone());
+            }
+            seen.insert(w.norm);
+        }
+        for text in std::iter::once(&item.title).chain(&item.tags) {
+            seen.extend(words(text).into_iter().map(|w| w.norm));
+        }
+        for w in seen {
+            let counts = items_with.entry(w.clone()).or_default();
+            counts.0 += 1;
+            counts.1 += u32::from(lower.contains(&w));
+        }
+    }
+    let everyday_min =
+        ((catalog.len() as f64 * EVERYDAY_SHARE).ceil() as u32).max(EVERYDAY_MIN_ITEMS as u32);
+    let known = items_with
+        .iter()
+        .filter(|(_, c)| c.0 >= 2)
+        .map(|(w, _)| w.clone())
+        .collect();
+    let everyday = items_with
+        .into_iter()
+        .filter(|(_, c)| c.1 >= everyday_min)
+        .map(|(w, _)| w)
+        .collect();
+    (known, everyday)
 }
 
 impl MentionIndex {
@@ -493,6 +554,22 @@ impl MentionIndex {
                 }
             }
         }
+        let stem = stemmer();
+        let mut tag_stems: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
+        for n in &names {
+            if let Target::Tag(t) = n.target {
+                let stems: Vec<String> =
+                    n.words.iter().map(|w| stem.stem(w).into_owned()).collect();
+                // Short stems ("doc", "gnu") would match too much.
+                if stems.iter().all(|s| s.chars().count() >= 4) {
+                    tag_stems
+                        .entry(stems[0].clone())
+                        .or_default()
+                        .push((stems, t));
+                }
+            }
+        }
+        let (known, everyday) = vocabulary(catalog);
         let mut by_first: HashMap<String, Vec<Name>> = HashMap::new();
         for n in names {
             by_first.entry(n.words[0].clone()).or_default().push(n);
@@ -506,6 +583,9 @@ impl MentionIndex {
         MentionIndex {
             by_first,
             fuzzy_firsts,
+            known,
+            everyday,
+            tag_stems,
         }
     }
 
@@ -535,7 +615,7 @@ impl MentionIndex {
                 firsts.push((first, true));
             }
             let tol = tolerance(first.chars().count());
-            if tol > 0 && !is_common(first) {
+            if tol > 0 && !is_common(first) && !self.known.contains(first) {
                 for k in &self.fuzzy_firsts {
                     if k != first
                         && k.chars().count().abs_diff(first.chars().count()) <= tol
@@ -562,7 +642,16 @@ impl MentionIndex {
                             }
                         }
                     }
-                    if !ok || !self.plausible(name, &ws[start..end], exact, whole_answer) {
+                    let sentence_start = start == 0;
+                    if !ok
+                        || !self.plausible(
+                            name,
+                            &ws[start..end],
+                            exact,
+                            whole_answer,
+                            sentence_start,
+                        )
+                    {
                         continue;
                     }
                     found.push((
@@ -577,6 +666,7 @@ impl MentionIndex {
                 }
             }
         }
+        found.extend(self.stemmed_tags(ws).into_iter().map(|m| (m, u64::MAX)));
         // Longest span first, then exact, then tags (vocabulary) over items of
         // the same span, then the most popular.
         found.sort_by(|(a, wa), (b, wb)| {
@@ -599,8 +689,43 @@ impl MentionIndex {
         out
     }
 
+    /// Tags whose words' stems match a span of the text's stems ("emulate"
+    /// → "emulation"), for forms the exact and plural matching miss.
+    fn stemmed_tags(&self, ws: &[Word]) -> Vec<Mention> {
+        if self.tag_stems.is_empty() {
+            return Vec::new();
+        }
+        let stem = stemmer();
+        let stems: Vec<String> = ws.iter().map(|w| stem.stem(&w.norm).into_owned()).collect();
+        let mut out = Vec::new();
+        for start in 0..ws.len() {
+            if is_common(&ws[start].norm) {
+                continue;
+            }
+            for (tag_stems, t) in self.tag_stems.get(&stems[start]).into_iter().flatten() {
+                let end = start + tag_stems.len();
+                if end <= ws.len() && stems[start..end] == tag_stems[..] {
+                    out.push(Mention {
+                        target: Target::Tag(*t),
+                        start,
+                        end,
+                        exact: true,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Guards against everyday words read as names.
-    fn plausible(&self, name: &Name, span: &[Word], exact: bool, whole_answer: bool) -> bool {
+    fn plausible(
+        &self,
+        name: &Name,
+        span: &[Word],
+        exact: bool,
+        whole_answer: bool,
+        sentence_start: bool,
+    ) -> bool {
         if matches!(name.target, Target::Tag(_)) {
             // Tags are the vocabulary itself: match them as typed, typos only when long.
             return exact || name.words.iter().all(|w| w.len() >= 6);
@@ -611,9 +736,13 @@ impl MentionIndex {
             .collect();
         if name.words.len() == 1 {
             let w = &name.words[0];
-            // A one-word title or surname must be capitalised as a name is,
-            // and not an everyday word unless it is the whole answer.
-            return span[0].capital
+            // A one-word title or surname must be capitalised as a name is
+            // (a sentence's first word proves nothing when the catalog writes
+            // it in lower case), and not an everyday word unless it is the
+            // whole answer.
+            let capital =
+                span[0].capital && (whole_answer || !sentence_start || !self.everyday.contains(w));
+            return capital
                 && (w.len() >= 3 || whole_answer)
                 && (!is_common(w) || whole_answer)
                 && (exact || w.len() >= 4);
@@ -622,7 +751,9 @@ impl MentionIndex {
             // "The Help", "The Road": the one content word must look like a
             // name (capitalised) and match exactly.
             let k = content.first().copied().unwrap_or(0);
-            return exact && span[k].capital;
+            let initial_everyday =
+                sentence_start && k == 0 && !whole_answer && self.everyday.contains(&name.words[k]);
+            return exact && span[k].capital && !initial_everyday;
         }
         true
     }
@@ -724,6 +855,70 @@ mod tests {
         assert_eq!(targets(&idx, "I adored The Help"), vec![Target::Item(5)]);
         assert!(targets(&idx, "").is_empty());
         assert!(targets(&idx, "🙂 ✨ ???").is_empty());
+    }
+
+    /// A software catalog: package names that are everyday words, a team
+    /// whose last word is one of this domain's everyday words.
+    fn software() -> (Catalog, Vec<TagStat>) {
+        let item = |id: &str, title: &str, creator: &str, description: &str| Item {
+            id: id.into(),
+            title: title.into(),
+            creators: vec![creator.into()],
+            description: description.into(),
+            public_ratings: Some(10),
+            ..Item::default()
+        };
+        let mut items = vec![
+            item("1", "late", "Jo Doe", "Reminds you of late tasks."),
+            item("2", "kwrite", "KDE Team", "Write and edit text files."),
+            item("3", "scanner", "Debian Security Tools", "Audit a network."),
+        ];
+        for k in 0..6 {
+            items.push(item(
+                &format!("f{k}"),
+                &format!("filler{k}"),
+                "Someone Else",
+                "Command line tools to write and typeset latex documents.",
+            ));
+        }
+        let tag = |name: &str| TagStat {
+            name: name.into(),
+            items: 3,
+            aliases: Vec::new(),
+        };
+        (
+            Catalog::new(items).unwrap(),
+            vec![tag("emulation"), tag("tex")],
+        )
+    }
+
+    #[test]
+    fn the_catalogs_own_words_are_read_as_words() {
+        let (c, t) = software();
+        let idx = MentionIndex::build(&c, &t);
+        assert!(
+            targets(&idx, "Write a thesis with LaTeX").is_empty(),
+            "known words are not typos of package names"
+        );
+        assert!(
+            targets(&idx, "Tools for amateur radio operators").is_empty(),
+            "a sentence's first word is no surname when the catalog writes it in lower case"
+        );
+        assert_eq!(
+            targets(&idx, "Emulate old consoles and computers"),
+            vec![Target::Tag(0)],
+            "tags match by stem"
+        );
+        assert_eq!(
+            targets(&idx, "I use Kwirte every day"),
+            vec![Target::Item(1)],
+            "a word the catalog does not know may still be a typo"
+        );
+        assert_eq!(
+            targets(&idx, "anything like Tools"),
+            vec![Target::Creator("Debian Security Tools".into())],
+            "inside a sentence a capital still marks a name"
+        );
     }
 
     #[test]

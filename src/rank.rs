@@ -567,7 +567,18 @@ impl Ranker<'_> {
             (0.0, 1.0)
         };
         // Without any evidence, the item bias alone is a weak popularity signal.
-        let mf_weight = if has_mf { w.mf } else { 0.3 * w.mf };
+        // A user vector folded in from a description alone (the bridge's
+        // guess at the MF image of the visitor's words, no pick yet) counts
+        // no more than the text it came from: on a catalog whose interactions
+        // mean something other than shared taste (software that depends on
+        // software) it would otherwise fill the list with what everything
+        // uses (docs/BENCHMARKS.md §6).
+        let picked = q.liked.iter().any(|&(_, strength)| strength > 0.0);
+        let mf_weight = match (has_mf, picked) {
+            (false, _) => 0.3 * w.mf,
+            (true, false) => w.mf.min(w.text),
+            (true, true) => w.mf,
+        };
 
         // Graph boosts from liked items: strongest relation per candidate.
         let mut graph_boost: HashMap<ItemIdx, (f32, ItemIdx, Relation)> = HashMap::new();
@@ -1397,6 +1408,42 @@ mod tests {
         fake.explanation.signal = Signal::Tags;
         fake.explanation.tags = vec!["poetry".into()];
         assert!(out.evidence.supports(&r, &q, &fake).is_err());
+    }
+
+    #[test]
+    fn a_description_alone_weighs_its_mf_image_no_more_than_its_text() {
+        let f = synthetic();
+        let r = f.ranker();
+        let user = UserVector {
+            factors: f.mf.item(1).to_vec(),
+            bias: 0.0,
+        };
+        let taste = f.emb.row(5).unwrap();
+        let w = Weights::default();
+        let described = Query {
+            user: Some(&user),
+            taste: Some(&taste),
+            k: 10,
+            ..Query::default()
+        };
+        let liked = [(1 as ItemIdx, 1.0f32)];
+        let picked = Query {
+            liked: &liked,
+            ..described.clone()
+        };
+        let a = r.rank(&described, &w);
+        let b = r.rank(&picked, &w);
+        let mut compared = 0;
+        for s in &a.items {
+            if let Some(t) = b.items.iter().find(|t| t.item == s.item) {
+                if t.parts.mf.abs() > 1e-6 {
+                    let ratio = s.parts.mf / t.parts.mf;
+                    assert!((ratio - w.text / w.mf).abs() < 1e-4, "{ratio}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 0, "the two lists share an item");
     }
 
     #[test]

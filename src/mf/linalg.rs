@@ -1,6 +1,8 @@
-//! The few dense linear-algebra kernels MF needs (dot products, a d×d
-//! symmetric system and its Cholesky solve). d is small (≤ 256), so plain
-//! loops written for auto-vectorisation beat pulling in a BLAS.
+//! The few dense linear-algebra kernels MF serving needs (dot products, a d×d
+//! symmetric system and its Cholesky solve). A visitor's fold-in solves one
+//! small system, so plain loops written for auto-vectorisation beat pulling in
+//! a BLAS; the native trainer's block products use the `gemm` crate
+//! ([`super::als`]).
 
 /// a·b, with eight independent accumulators so the compiler vectorises it
 /// (SSE/AVX natively, simd128 in wasm).
@@ -72,6 +74,20 @@ impl Symmetric {
             }
         }
         Symmetric { dim, data }
+    }
+
+    /// A matrix from its full row-major d×d values, which the caller keeps
+    /// symmetric (the ALS trainer's GEMM-built Gram matrix).
+    ///
+    /// Panics if `data` is not d×d: callers compute it, it never comes from outside.
+    pub fn from_full(dim: usize, data: Vec<f32>) -> Self {
+        assert_eq!(data.len(), dim * dim, "a {dim}×{dim} matrix");
+        Symmetric { dim, data }
+    }
+
+    /// The full row-major values.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
     }
 
     /// d.

@@ -359,10 +359,8 @@ pub fn calibrate_als(
             .max_by(|a, c| a.1.total_cmp(&c.1));
         match screened {
             Some((p, s)) if s > anchor => {
-                if search.preferred.is_some() {
-                    search.preferred = Some(p);
-                }
-                search.try_on(&p, full)?
+                search.try_on(&p, full)?;
+                search.prefer_if_confirmed(&p, &b, full);
             }
             _ => break,
         }
@@ -528,6 +526,25 @@ impl Search<'_> {
         near_unit * (target / near_dim).powf(exponent) * (n * p.iterations.max(1)) as f64
     }
 
+    /// After a fine step `step` beat the `winner` on the screening fold:
+    /// when a preferred configuration stands, `step` replaces it if every
+    /// fold confirms it (both scored on the `full` folds), or if a fit on
+    /// every fold was not affordable (the paired screening decides).
+    /// Without a preferred configuration, [`Search::choose`] already compares
+    /// on every fold.
+    fn prefer_if_confirmed(&mut self, step: &AlsParams, winner: &AlsParams, full: usize) {
+        if self.preferred.is_none() {
+            return;
+        }
+        let confirmed = match (self.score_of(step, full), self.score_of(winner, full)) {
+            (Some(s), Some(w)) => s > w,
+            _ => true,
+        };
+        if confirmed {
+            self.preferred = Some(*step);
+        }
+    }
+
     /// The score of `p` on exactly its first `n` folds, if it was scored there.
     fn score_of(&self, p: &AlsParams, n: usize) -> Option<f64> {
         self.trials
@@ -674,6 +691,48 @@ mod tests {
         // 2 s per fold-iteration-at-32 / 5 → 0.4; ×4 for twice the dimension,
         // ×3 folds ×10 iterations.
         assert!((search.expected_seconds(&big, 3) - 0.4 * 4.0 * 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_fine_step_replaces_the_preferred_only_when_every_fold_agrees() {
+        let features = ItemFeatures::new(Vec::new());
+        let winner = AlsParams {
+            dim: 128,
+            ..AlsParams::default()
+        };
+        let step = AlsParams {
+            alpha: winner.alpha * 2f32.sqrt(),
+            ..winner
+        };
+        let trial = |params: AlsParams, ndcg: f64, folds: usize| Trial {
+            params,
+            ndcg,
+            std_error: 0.0,
+            folds,
+            seconds: 1.0,
+        };
+        let mut search = Search {
+            folds: &[],
+            features: &features,
+            k: 10,
+            deadline: Instant::now(),
+            preferred: Some(winner),
+            // Better on the screening fold, worse on every fold.
+            trials: vec![
+                trial(winner, 0.2295, 1),
+                trial(step, 0.2323, 1),
+                trial(winner, 0.2445, 5),
+                trial(step, 0.2429, 5),
+            ],
+            complete: true,
+        };
+        search.prefer_if_confirmed(&step, &winner, 5);
+        assert_eq!(search.preferred, Some(winner));
+        assert_eq!(search.choose().map(|t| t.params), Some(winner));
+        // Not scored on every fold (too costly): the screening decides.
+        search.trials.truncate(3);
+        search.prefer_if_confirmed(&step, &winner, 5);
+        assert_eq!(search.preferred, Some(step));
     }
 
     #[test]

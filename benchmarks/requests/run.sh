@@ -20,6 +20,9 @@
 #   KITH_DATA=/path/to/data benchmarks/requests/run.sh
 #   KITH_KEEP=/some/dir benchmarks/requests/run.sh   # keep bundles, logs and raw JSON there
 #   KITH_BUDGET=900 benchmarks/requests/run.sh       # the MF search's --budget (default 240 s)
+#   KITH_REUSE=/some/dir benchmarks/requests/run.sh  # take NAME.kith from there instead of
+#       building it (a KITH_KEEP folder of an earlier run; Debian's build spends
+#       most of its 40 minutes embedding 22,000 descriptions)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -47,9 +50,14 @@ python3 "$HERE/../catalogs/ml100k.py" "$DATA/ml-100k" "$tmp/ml100k"
 run_catalog() { # name, format, data, requests, build flags…
   local name=$1 format=$2 data=$3 requests=$4
   shift 4
-  kith_log "$name: build with default options"
-  $KITH build --format "$format" --data "$data" --out "$tmp/$name.kith" --budget "${KITH_BUDGET:-240}" "$@" 2>"$tmp/$name.build.log"
-  grep -E "MF settings|bridge penalty|wrote" "$tmp/$name.build.log" >&2
+  if [ -n "${KITH_REUSE:-}" ] && [ -f "$KITH_REUSE/$name.kith" ]; then
+    kith_log "$name: reusing $KITH_REUSE/$name.kith"
+    cp "$KITH_REUSE/$name.kith" "$tmp/$name.kith"
+  else
+    kith_log "$name: build with default options"
+    $KITH build --format "$format" --data "$data" --out "$tmp/$name.kith" --budget "${KITH_BUDGET:-240}" "$@" 2>"$tmp/$name.build.log"
+    grep -E "MF settings|bridge penalty|wrote" "$tmp/$name.build.log" >&2
+  fi
   kith_log "$name: requests"
   $KITH requests --bundle "$tmp/$name.kith" --requests "$requests" --json > "$tmp/$name.requests.json"
   kith_log "$name: eval (popularity, self-calibrated ALS, BPR)"

@@ -445,39 +445,73 @@ fn stemmer() -> Stemmer {
 }
 
 /// The catalog's known words (any case, in ≥ 2 items) and everyday words
-/// (lower case in the descriptions of many items).
+/// (lower case in the descriptions of many items). One pass over the texts
+/// with a reused buffer: this runs when a bundle loads, in the browser too.
 fn vocabulary(catalog: &Catalog) -> (HashSet<String>, HashSet<String>) {
-    let mut items_with: HashMap<String, (u32, u32)> = HashMap::new();
-    for item in catalog.items() {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut lower: HashSet<String> = HashSet::new();
-        for w in words(&item.description) {
-            if !w.capital {
-                lower.insert(w.norm.clone());
+    /// Per word: items using it, items whose description has it in lower
+    /// case, and the last item counted for each (so an item counts once).
+    #[derive(Default)]
+    struct Counts {
+        items: u32,
+        lower: u32,
+        last_item: Option<usize>,
+        last_lower: Option<usize>,
+    }
+    // foldhash: a few million lookups, where std's DoS-resistant hasher
+    // would be half the cost (the words are the site owner's own catalog).
+    let mut counts: foldhash::HashMap<String, Counts> = foldhash::HashMap::default();
+    let mut count = |word: &str, item: usize, lower: bool| {
+        let c = match counts.get_mut(word) {
+            Some(c) => c,
+            None => counts.entry(word.to_string()).or_default(),
+        };
+        if c.last_item != Some(item) {
+            c.last_item = Some(item);
+            c.items += 1;
+        }
+        if lower && c.last_lower != Some(item) {
+            c.last_lower = Some(item);
+            c.lower += 1;
+        }
+    };
+    let mut word = String::new();
+    for (item, it) in catalog.items().iter().enumerate() {
+        let texts = std::iter::once((&it.description, true))
+            .chain(std::iter::once((&it.title, false)))
+            .chain(it.tags.iter().map(|t| (t, false)));
+        for (text, is_description) in texts {
+            let mut capital = false;
+            // Split as `words` does (apostrophes inside a word are dropped).
+            for c in text.chars().chain(std::iter::once(' ')) {
+                if c.is_alphanumeric() {
+                    if word.is_empty() {
+                        capital = c.is_uppercase();
+                    }
+                    if c.is_ascii() {
+                        word.push(c.to_ascii_lowercase());
+                    } else {
+                        word.extend(c.to_lowercase());
+                    }
+                } else if matches!(c, '\'' | '’') && !word.is_empty() {
+                } else if !word.is_empty() {
+                    count(&word, item, is_description && !capital);
+                    word.clear();
+                }
             }
-            seen.insert(w.norm);
-        }
-        for text in std::iter::once(&item.title).chain(&item.tags) {
-            seen.extend(words(text).into_iter().map(|w| w.norm));
-        }
-        for w in seen {
-            let counts = items_with.entry(w.clone()).or_default();
-            counts.0 += 1;
-            counts.1 += u32::from(lower.contains(&w));
         }
     }
     let everyday_min =
         ((catalog.len() as f64 * EVERYDAY_SHARE).ceil() as u32).max(EVERYDAY_MIN_ITEMS as u32);
-    let known = items_with
-        .iter()
-        .filter(|(_, c)| c.0 >= 2)
-        .map(|(w, _)| w.clone())
-        .collect();
-    let everyday = items_with
-        .into_iter()
-        .filter(|(_, c)| c.1 >= everyday_min)
-        .map(|(w, _)| w)
-        .collect();
+    let mut known = HashSet::new();
+    let mut everyday = HashSet::new();
+    for (w, c) in counts {
+        if c.lower >= everyday_min {
+            everyday.insert(w.clone());
+        }
+        if c.items >= 2 {
+            known.insert(w);
+        }
+    }
     (known, everyday)
 }
 

@@ -28,6 +28,21 @@ pub struct Word {
 /// Splits text into words (letters and digits; apostrophes inside a word are dropped).
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
+    for_each_word(text, &mut |norm, capital, start, end| {
+        out.push(Word {
+            norm: norm.to_string(),
+            capital,
+            start,
+            end,
+        })
+    });
+    out
+}
+
+/// Calls `f(lower-case word, capitalised, start, end)` for each word of
+/// `text` as [`words`] splits it, without allocating per word (the
+/// catalog's vocabulary reads every description with it when a bundle loads).
+fn for_each_word(text: &str, f: &mut dyn FnMut(&str, bool, usize, usize)) {
     let mut cur = String::new();
     let mut capital = false;
     let mut start = 0;
@@ -38,28 +53,22 @@ pub fn words(text: &str) -> Vec<Word> {
                 capital = c.is_uppercase();
                 start = at;
             }
-            cur.extend(c.to_lowercase());
+            if c.is_ascii() {
+                cur.push(c.to_ascii_lowercase());
+            } else {
+                cur.extend(c.to_lowercase());
+            }
             end = at + c.len_utf8();
         } else if matches!(c, '\'' | '’') && !cur.is_empty() {
             // inside a word: skip
         } else if !cur.is_empty() {
-            out.push(Word {
-                norm: std::mem::take(&mut cur),
-                capital,
-                start,
-                end,
-            });
+            f(&cur, capital, start, end);
+            cur.clear();
         }
     }
     if !cur.is_empty() {
-        out.push(Word {
-            norm: cur,
-            capital,
-            start,
-            end,
-        });
+        f(&cur, capital, start, end);
     }
-    out
 }
 
 /// What a mention names.
@@ -474,30 +483,14 @@ fn vocabulary(catalog: &Catalog) -> (HashSet<String>, HashSet<String>) {
             c.lower += 1;
         }
     };
-    let mut word = String::new();
     for (item, it) in catalog.items().iter().enumerate() {
         let texts = std::iter::once((&it.description, true))
             .chain(std::iter::once((&it.title, false)))
             .chain(it.tags.iter().map(|t| (t, false)));
         for (text, is_description) in texts {
-            let mut capital = false;
-            // Split as `words` does (apostrophes inside a word are dropped).
-            for c in text.chars().chain(std::iter::once(' ')) {
-                if c.is_alphanumeric() {
-                    if word.is_empty() {
-                        capital = c.is_uppercase();
-                    }
-                    if c.is_ascii() {
-                        word.push(c.to_ascii_lowercase());
-                    } else {
-                        word.extend(c.to_lowercase());
-                    }
-                } else if matches!(c, '\'' | '’') && !word.is_empty() {
-                } else if !word.is_empty() {
-                    count(&word, item, is_description && !capital);
-                    word.clear();
-                }
-            }
+            for_each_word(text, &mut |word, capital, _, _| {
+                count(word, item, is_description && !capital)
+            });
         }
     }
     let everyday_min =

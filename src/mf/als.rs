@@ -94,32 +94,8 @@ fn gram(y: &[f32], d: usize) -> Symmetric {
         .map(|chunk| {
             let n = chunk.len() / d;
             let mut part = vec![0f32; d * d];
-            // SAFETY: `chunk` holds n×d values read as Yᵀ (d×n: row stride 1,
-            // column stride d) and as Y (n×d: row stride d, column stride 1);
-            // `part` holds d×d; the output does not alias the inputs.
-            unsafe {
-                gemm::gemm(
-                    d,
-                    d,
-                    n,
-                    part.as_mut_ptr(),
-                    1,
-                    d as isize,
-                    false,
-                    chunk.as_ptr(),
-                    d as isize,
-                    1,
-                    chunk.as_ptr(),
-                    1,
-                    d as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            // Yᵀ (d×n: row stride 1, column stride d) · Y (n×d).
+            matmul(&mut part, (d, d, n), (chunk, 1, d), (chunk, d, 1));
             part.into_iter().map(f64::from).collect::<Vec<f64>>()
         })
         .reduce(
@@ -143,25 +119,47 @@ fn gram(y: &[f32], d: usize) -> Symmetric {
 fn times_gram(a: &[f32], gram: &Symmetric, out: &mut [f32]) {
     let d = gram.dim();
     let n = a.len() / d;
-    let g = gram.as_slice();
-    assert!(a.len() == n * d && out.len() == n * d && g.len() == d * d);
-    // SAFETY: the lengths were checked above; `out` is a distinct mutable
-    // slice, so it aliases neither input.
+    matmul(out, (n, d, d), (a, d, 1), (gram.as_slice(), d, 1));
+}
+
+/// out (m×n, row-major) = lhs (m×k) · rhs (k×n), each input a slice with
+/// its (row, column) strides: the one place the unchecked GEMM is called,
+/// with every index it will touch checked first.
+fn matmul(
+    out: &mut [f32],
+    (m, n, k): (usize, usize, usize),
+    lhs: (&[f32], usize, usize),
+    rhs: (&[f32], usize, usize),
+) {
+    let reach = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        }
+    };
+    assert!(
+        out.len() >= m * n
+            && lhs.0.len() >= reach(m, k, lhs.1, lhs.2)
+            && rhs.0.len() >= reach(k, n, rhs.1, rhs.2)
+    );
+    // SAFETY: every element read or written lies inside its slice (checked
+    // above); `out` is a distinct mutable slice, so it aliases neither input.
     unsafe {
         gemm::gemm(
+            m,
             n,
-            d,
-            d,
+            k,
             out.as_mut_ptr(),
             1,
-            d as isize,
+            n as isize,
             false,
-            a.as_ptr(),
-            1,
-            d as isize,
-            g.as_ptr(),
-            1,
-            d as isize,
+            lhs.0.as_ptr(),
+            lhs.2 as isize,
+            lhs.1 as isize,
+            rhs.0.as_ptr(),
+            rhs.2 as isize,
+            rhs.1 as isize,
             0.0,
             1.0,
             false,

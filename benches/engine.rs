@@ -6,7 +6,10 @@
 
 use std::time::Instant;
 
+use kith::bundle::Bundle;
+use kith::graph::Graph;
 use kith::interactions::rng;
+use kith::mentions::MentionIndex;
 use kith::mf::{top_k, MfModel, UserVector};
 use kith::session::{Engine, Feedback};
 use rand::Rng;
@@ -108,6 +111,54 @@ fn million() {
     );
 }
 
+/// Milliseconds of `f`, median of five runs.
+fn ms<T>(mut f: impl FnMut() -> T) -> f64 {
+    median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect(),
+    )
+}
+
+/// What a page waits for before its first answer with a staged bundle:
+/// reading the core part and building the engine's indexes, step by step;
+/// then attaching the text and encoder parts.
+fn staged_load(bytes: &[u8]) {
+    let bundle = Bundle::from_bytes(bytes).expect("bundle loads");
+    let parts = bundle.to_parts();
+    let core = &parts[0].1;
+    let parsed = Bundle::from_bytes(core).expect("core part loads");
+    println!(
+        "core part {:.2} MB: read (checksums, inflate, JSON, int8 MF) {:.0} ms; graph {:.0} ms; \
+         names and vocabulary {:.0} ms; MF Gram matrix {:.0} ms; whole engine {:.0} ms",
+        core.len() as f64 / 1e6,
+        ms(|| Bundle::from_bytes(core).expect("core")),
+        ms(|| Graph::build(&parsed.catalog)),
+        ms(|| MentionIndex::build(&parsed.catalog, &parsed.attributes.tags)),
+        ms(|| parsed.mf.gram()),
+        ms(|| Engine::load(core).expect("core")),
+    );
+    for (part, b) in &parts[1..] {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let mut e = Engine::load(core).expect("core");
+            let t = Instant::now();
+            e.attach(b).expect("part attaches");
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!(
+            "attach the {} part ({:.1} MB): {:.0} ms",
+            part.name(),
+            b.len() as f64 / 1e6,
+            median(times)
+        );
+    }
+}
+
 fn main() {
     let path = std::env::var("KITH_BUNDLE").unwrap_or_else(|_| "models/goodbooks.kith".into());
     match std::fs::read(&path) {
@@ -120,6 +171,7 @@ fn main() {
                 bytes.len() as f64 / 1e6,
                 t.elapsed().as_secs_f64() * 1e3
             );
+            staged_load(&bytes);
             turns(&engine);
         }
         Err(e) => {

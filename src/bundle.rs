@@ -3,7 +3,11 @@
 //! bridge, attribute statistics and the encoder with its tokenizer).
 //!
 //! One writer ([`Bundle::to_bytes`], called by `kith build`) and one reader
-//! ([`Bundle::from_bytes`], native and wasm). Layout, all little-endian:
+//! ([`Bundle::from_bytes`], native and wasm). For the browser the same file
+//! splits into parts ([`Bundle::to_parts`], `kith split`), each a file of
+//! this format holding some of the sections: the page answers from the
+//! small core part while the others stream in ([`Bundle::attach`],
+//! `crate::parts`). Layout, all little-endian:
 //!
 //! ```text
 //! magic "KITHBNDL" | version u32 | section count u32
@@ -22,11 +26,18 @@ use crate::catalog::{Catalog, Item};
 use crate::embeddings::QuantizedEmbeddings;
 use crate::mf::params::AlsParams;
 use crate::mf::{FoldInParams, MfModel};
+use crate::parts::{Part, PartInfo};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"KITHBNDL";
-/// The format version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The format version this build writes. Version 2 compresses the catalog
+/// (zlib) and stores MF factors as int8 with a scale per item; version 1
+/// files (plain JSON catalog, f32 factors) still read.
+pub const VERSION: u32 = 2;
+/// The oldest format version this build reads.
+pub const OLDEST_VERSION: u32 = 1;
+/// Largest catalog JSON a bundle may declare (decompression-bomb guard).
+const MAX_CATALOG_JSON: u64 = 1 << 31;
 
 const NAME_LEN: usize = 16;
 const ENTRY_LEN: usize = NAME_LEN + 8 + 8 + 4;
@@ -38,7 +49,7 @@ pub enum BundleError {
     #[error("not a Kith bundle (bad magic bytes)")]
     BadMagic,
     /// A bundle from another format version.
-    #[error("bundle format version {found} is not supported (this build reads version {supported}); rebuild it with `kith build`")]
+    #[error("bundle format version {found} is not supported (this build reads versions 1 to {supported}); rebuild it with `kith build`")]
     UnsupportedVersion {
         /// Version in the file.
         found: u32,
@@ -331,8 +342,42 @@ fn read_embeddings(
     QuantizedEmbeddings::from_parts(dim, values, scales).map_err(|e| invalid(section, e))
 }
 
-fn write_mf(m: &MfModel) -> Vec<u8> {
+fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
+    read_mf_as("mf", bytes, false)
+}
+
+/// Version 2's MF section: the same header, then per item a bias, a scale
+/// and `dim` int8 values (factor = value × scale). A quarter of the f32
+/// size, which every visitor downloads; docs/BENCHMARKS.md §4 measures the
+/// ranking cost.
+fn write_mf_q8(m: &MfModel) -> Vec<u8> {
     let mut w = Writer::default();
+    mf_header(&mut w, m);
+    w.f32s(&m.item_bias);
+    let rows: Vec<&[f32]> = if m.dim == 0 {
+        Vec::new()
+    } else {
+        m.item_factors.chunks(m.dim).collect()
+    };
+    let scales: Vec<f32> = rows
+        .iter()
+        .map(|r| r.iter().fold(0f32, |a, x| a.max(x.abs())) / 127.0)
+        .collect();
+    w.f32s(&scales);
+    for (row, &scale) in rows.iter().zip(&scales) {
+        w.0.extend(row.iter().map(|&x| {
+            let q = if scale > 0.0 {
+                (x / scale).round()
+            } else {
+                0.0
+            };
+            q.clamp(-127.0, 127.0) as i8 as u8
+        }));
+    }
+    w.0
+}
+
+fn mf_header(w: &mut Writer, m: &MfModel) {
     w.u32(m.dim as u32);
     w.u32(m.n_items() as u32);
     w.f32s(&[
@@ -342,13 +387,14 @@ fn write_mf(m: &MfModel) -> Vec<u8> {
         m.fold_in.alpha_negative,
         m.fold_in.reg_exponent,
     ]);
-    w.f32s(&m.item_bias);
-    w.f32s(&m.item_factors);
-    w.0
 }
 
-fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
-    let mut r = Reader::new("mf", bytes);
+fn read_mf_as(
+    section: &'static str,
+    bytes: &[u8],
+    quantized: bool,
+) -> Result<MfModel, BundleError> {
+    let mut r = Reader::new(section, bytes);
     let dim = r.u32()? as usize;
     let n = r.u32()? as usize;
     let global_bias = r.f32()?;
@@ -359,10 +405,25 @@ fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
         reg_exponent: r.f32()?,
     };
     let item_bias = r.f32s(n)?;
-    let factors = r.f32s(
-        n.checked_mul(dim)
-            .ok_or_else(|| invalid("mf", "size overflow"))?,
-    )?;
+    let values = n
+        .checked_mul(dim)
+        .ok_or_else(|| invalid(section, "size overflow"))?;
+    let factors = if quantized {
+        let scales = r.f32s(n)?;
+        let q = r.take(values)?;
+        if scales.iter().any(|s| !s.is_finite() || *s < 0.0) {
+            return Err(invalid(section, "a scale is negative or not finite"));
+        }
+        let mut out = Vec::with_capacity(values);
+        if dim > 0 {
+            for (row, &scale) in q.chunks(dim).zip(&scales) {
+                out.extend(row.iter().map(|&b| f32::from(b as i8) * scale));
+            }
+        }
+        out
+    } else {
+        r.f32s(values)?
+    };
     r.finish()?;
     if item_bias
         .iter()
@@ -370,12 +431,45 @@ fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
         .chain([&global_bias])
         .any(|x| !x.is_finite())
     {
-        return Err(invalid("mf", "non-finite value"));
+        return Err(invalid(section, "non-finite value"));
     }
-    let mut m = MfModel::from_items(dim, factors, item_bias).map_err(|e| invalid("mf", e))?;
+    let mut m = MfModel::from_items(dim, factors, item_bias).map_err(|e| invalid(section, e))?;
     m.global_bias = global_bias;
     m.fold_in = fold_in;
     Ok(m)
+}
+
+/// Version 2's catalog section: the JSON's length (u64), then the JSON
+/// compressed with zlib (2.7 MB → 0.6 MB on the demo catalog).
+fn write_catalog_zlib(catalog: &Catalog) -> Vec<u8> {
+    let plain = json(&catalog.items());
+    let mut w = Writer::default();
+    w.0.extend_from_slice(&(plain.len() as u64).to_le_bytes());
+    w.0.extend(miniz_oxide::deflate::compress_to_vec_zlib(&plain, 6));
+    w.0
+}
+
+fn read_catalog_zlib(bytes: &[u8]) -> Result<Vec<u8>, BundleError> {
+    const SECTION: &str = "catalog_zlib";
+    let (len, stream) = bytes
+        .split_first_chunk::<8>()
+        .ok_or_else(|| invalid(SECTION, "ends early"))?;
+    let declared = u64::from_le_bytes(*len);
+    if declared > MAX_CATALOG_JSON {
+        return Err(invalid(
+            SECTION,
+            format!("declares {declared} bytes of JSON"),
+        ));
+    }
+    let plain = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(stream, declared as usize)
+        .map_err(|e| invalid(SECTION, format!("does not decompress ({:?})", e.status)))?;
+    if plain.len() as u64 != declared {
+        return Err(invalid(
+            SECTION,
+            format!("holds {} bytes of JSON, declares {declared}", plain.len()),
+        ));
+    }
+    Ok(plain)
 }
 
 fn write_bridge(b: &Bridge) -> Vec<u8> {
@@ -424,14 +518,49 @@ struct Entry<'a> {
     bytes: &'a [u8],
 }
 
+/// The part a section travels in when a bundle is split for the browser.
+fn part_of(section: &str) -> Part {
+    match section {
+        "item_embeddings" | "tag_embeddings" | "bridge" => Part::Text,
+        "encoder" => Part::Encoder,
+        _ => Part::Core,
+    }
+}
+
+/// Serializes named sections: header, table with checksums, sections.
+fn write_file(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let header_len = 8 + 4 + 4 + sections.len() * ENTRY_LEN + 4;
+    let mut out =
+        Vec::with_capacity(header_len + sections.iter().map(|s| s.1.len()).sum::<usize>());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    let mut offset = header_len as u64;
+    for (name, bytes) in sections {
+        let mut n = [0u8; NAME_LEN];
+        n[..name.len()].copy_from_slice(name.as_bytes());
+        out.extend_from_slice(&n);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
+        offset += bytes.len() as u64;
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    for (_, bytes) in sections {
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
 impl Bundle {
-    /// Serializes the bundle: header, table with checksums, sections.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut sections: Vec<(&str, Vec<u8>)> = vec![
+    /// Every section, in file order.
+    fn sections(&self) -> Vec<(&'static str, Vec<u8>)> {
+        let mut sections: Vec<(&'static str, Vec<u8>)> = vec![
             ("meta", json(&self.meta)),
-            ("catalog", json(&self.catalog.items())),
+            ("catalog_zlib", write_catalog_zlib(&self.catalog)),
             ("attributes", json(&self.attributes)),
-            ("mf", write_mf(&self.mf)),
+            ("mf_q8", write_mf_q8(&self.mf)),
         ];
         if !self.item_embeddings.is_empty() {
             sections.push(("item_embeddings", write_embeddings(&self.item_embeddings)));
@@ -445,32 +574,58 @@ impl Bundle {
         if let Some(e) = &self.encoder {
             sections.push(("encoder", e.clone()));
         }
-        let header_len = 8 + 4 + 4 + sections.len() * ENTRY_LEN + 4;
-        let mut out =
-            Vec::with_capacity(header_len + sections.iter().map(|s| s.1.len()).sum::<usize>());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
-        let mut offset = header_len as u64;
-        for (name, bytes) in &sections {
-            let mut n = [0u8; NAME_LEN];
-            n[..name.len()].copy_from_slice(name.as_bytes());
-            out.extend_from_slice(&n);
-            out.extend_from_slice(&offset.to_le_bytes());
-            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            out.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
-            offset += bytes.len() as u64;
-        }
-        let crc = crc32fast::hash(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        for (_, bytes) in &sections {
-            out.extend_from_slice(bytes);
+        sections
+    }
+
+    /// Serializes the whole bundle into one file (what the CLI reads).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        write_file(&self.sections())
+    }
+
+    /// The bundle split into the parts a page downloads one after another
+    /// ([`Part`]), each a file of this format with a `part` section saying
+    /// what it is and, for the text part, which catalog and encoder it
+    /// belongs to. The encoder part holds nothing catalog-specific, so its
+    /// bytes (and its content address) stay the same across catalogs and
+    /// versions. Parts with nothing in them are left out.
+    pub fn to_parts(&self) -> Vec<(Part, Vec<u8>)> {
+        let info = PartInfo {
+            part: Part::Core,
+            catalog: Some(self.catalog.fingerprint()),
+            encoder: None,
+        };
+        let mut out = Vec::new();
+        for part in Part::ALL {
+            let mut sections: Vec<(&str, Vec<u8>)> = self
+                .sections()
+                .into_iter()
+                .filter(|(name, _)| part_of(name) == part)
+                .collect();
+            if sections.is_empty() {
+                continue;
+            }
+            let info = match part {
+                Part::Core => info.clone(),
+                Part::Text => PartInfo {
+                    part,
+                    catalog: info.catalog,
+                    encoder: self.encoder.as_deref().map(crc32fast::hash),
+                },
+                Part::Encoder => PartInfo {
+                    part,
+                    catalog: None,
+                    encoder: None,
+                },
+            };
+            sections.insert(0, ("part", json(&info)));
+            out.push((part, write_file(&sections)));
         }
         out
     }
 
-    /// Reads and validates a bundle: magic, version, length, every checksum,
-    /// then every section's content and the agreement between sections.
+    /// Reads and validates a bundle (or a core part): magic, version,
+    /// length, every checksum, then every section's content and the
+    /// agreement between sections.
     pub fn from_bytes(bytes: &[u8]) -> Result<Bundle, BundleError> {
         let entries = read_table(bytes)?;
         let get = |name: &'static str| -> Option<&[u8]> {
@@ -480,27 +635,102 @@ impl Bundle {
             get(name).ok_or(BundleError::MissingSection(name))
         };
         let meta: BundleMeta = from_json("meta", need("meta")?)?;
-        let items: Vec<Item> = from_json("catalog", need("catalog")?)?;
+        let items: Vec<Item> = match get("catalog_zlib") {
+            Some(z) => from_json("catalog_zlib", &read_catalog_zlib(z)?)?,
+            None => from_json("catalog", need("catalog")?)?,
+        };
         let catalog = Catalog::new(items).map_err(|e| invalid("catalog", e))?;
         let attributes: AttributeStats = from_json("attributes", need("attributes")?)?;
-        let mf = read_mf(need("mf")?)?;
+        let mf = match get("mf_q8") {
+            Some(q) => read_mf_as("mf_q8", q, true)?,
+            None => read_mf(need("mf")?)?,
+        };
         if mf.n_items() != catalog.len() {
             return Err(invalid(
                 "mf",
                 format!("{} items, the catalog has {}", mf.n_items(), catalog.len()),
             ));
         }
+        let mut bundle = Bundle {
+            meta,
+            catalog,
+            attributes,
+            tag_embeddings: QuantizedEmbeddings::default(),
+            item_embeddings: QuantizedEmbeddings::default(),
+            mf,
+            bridge: None,
+            encoder: get("encoder").map(<[u8]>::to_vec),
+        };
+        bundle.take_text(&entries)?;
+        Ok(bundle)
+    }
+
+    /// What a part file says it is (its `part` section), checksums checked.
+    pub fn part_info(bytes: &[u8]) -> Result<PartInfo, BundleError> {
+        let entries = read_table(bytes)?;
+        let info = entries
+            .iter()
+            .find(|e| e.name == "part")
+            .ok_or(BundleError::MissingSection("part"))?;
+        from_json("part", info.bytes)
+    }
+
+    /// Adds a text or encoder part downloaded after the core part. A part
+    /// made for another catalog (or another version of this one), a core
+    /// part, or a part whose content disagrees with the catalog is an error
+    /// and changes nothing. Returns what the part was and, for the text
+    /// part, the checksum of the encoder its embeddings were made with.
+    pub fn attach(&mut self, bytes: &[u8]) -> Result<PartInfo, BundleError> {
+        let entries = read_table(bytes)?;
+        let info_bytes = entries
+            .iter()
+            .find(|e| e.name == "part")
+            .ok_or(BundleError::MissingSection("part"))?;
+        let info: PartInfo = from_json("part", info_bytes.bytes)?;
+        match info.part {
+            Part::Core => Err(invalid(
+                "part",
+                "this is a core part: load it as the bundle, not as an addition",
+            )),
+            Part::Text => {
+                if info.catalog != Some(self.catalog.fingerprint()) {
+                    return Err(invalid(
+                        "part",
+                        "this text part belongs to another catalog or another version of it",
+                    ));
+                }
+                self.take_text(&entries)?;
+                Ok(info)
+            }
+            Part::Encoder => {
+                let encoder = entries
+                    .iter()
+                    .find(|e| e.name == "encoder")
+                    .ok_or(BundleError::MissingSection("encoder"))?;
+                self.encoder = Some(encoder.bytes.to_vec());
+                Ok(info)
+            }
+        }
+    }
+
+    /// Reads the text sections present among `entries` and checks them
+    /// against the catalog, the tags and the MF model; on any error the
+    /// bundle is left as it was.
+    fn take_text(&mut self, entries: &[Entry<'_>]) -> Result<(), BundleError> {
+        let get = |name: &'static str| -> Option<&[u8]> {
+            entries.iter().find(|e| e.name == name).map(|e| e.bytes)
+        };
         let item_embeddings = match get("item_embeddings") {
             Some(b) => read_embeddings("item_embeddings", b)?,
             None => QuantizedEmbeddings::default(),
         };
-        if !item_embeddings.is_empty() && item_embeddings.len() != catalog.len() {
+        if !item_embeddings.is_empty() && item_embeddings.len() != self.catalog.len() {
             return Err(invalid(
                 "item_embeddings",
                 format!(
                     "{} rows, the catalog has {} items",
                     item_embeddings.len(),
-                    catalog.len()
+                    self.catalog.len()
                 ),
             ));
         }
@@ -508,19 +738,19 @@ impl Bundle {
             Some(b) => read_embeddings("tag_embeddings", b)?,
             None => QuantizedEmbeddings::default(),
         };
-        if !tag_embeddings.is_empty() && tag_embeddings.len() != attributes.tags.len() {
+        if !tag_embeddings.is_empty() && tag_embeddings.len() != self.attributes.tags.len() {
             return Err(invalid(
                 "tag_embeddings",
                 format!(
                     "{} rows for {} tags",
                     tag_embeddings.len(),
-                    attributes.tags.len()
+                    self.attributes.tags.len()
                 ),
             ));
         }
         let bridge = get("bridge").map(read_bridge).transpose()?;
         if let Some(b) = &bridge {
-            if b.mf_dim != mf.dim
+            if b.mf_dim != self.mf.dim
                 || (!item_embeddings.is_empty() && b.text_dim != item_embeddings.dim())
             {
                 return Err(invalid(
@@ -529,16 +759,10 @@ impl Bundle {
                 ));
             }
         }
-        Ok(Bundle {
-            meta,
-            catalog,
-            attributes,
-            tag_embeddings,
-            item_embeddings,
-            mf,
-            bridge,
-            encoder: get("encoder").map(<[u8]>::to_vec),
-        })
+        self.item_embeddings = item_embeddings;
+        self.tag_embeddings = tag_embeddings;
+        self.bridge = bridge;
+        Ok(())
     }
 
     /// Section names and sizes, for `kith build` to report.
@@ -564,7 +788,7 @@ fn read_table(bytes: &[u8]) -> Result<Vec<Entry<'_>>, BundleError> {
     let word =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(8);
-    if version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(BundleError::UnsupportedVersion {
             found: version,
             supported: VERSION,

@@ -115,6 +115,16 @@ impl Catalog {
         &self.items
     }
 
+    /// A checksum of every item's content (CRC-32 of the catalog's JSON), so
+    /// a part made for this catalog can prove it belongs to this version.
+    pub fn fingerprint(&self) -> u32 {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&(self.items.len() as u64).to_le_bytes());
+        // Serializing plain data to JSON cannot fail.
+        h.update(&serde_json::to_vec(&self.items).unwrap_or_default());
+        h.finalize()
+    }
+
     /// Mutable access for build steps that enrich items (tags, popularity).
     pub fn items_mut(&mut self) -> &mut [Item] {
         &mut self.items

@@ -16,6 +16,7 @@ pub mod llm;
 pub mod mentions;
 pub mod metrics;
 pub mod mf;
+pub mod parts;
 pub mod phrasing;
 pub mod profile;
 pub mod rank;

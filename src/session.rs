@@ -19,6 +19,7 @@ use crate::graph::Graph;
 use crate::mentions::MentionIndex;
 use crate::mf::linalg::Symmetric;
 use crate::mf::{MfError, UserVector};
+use crate::parts::Part;
 use crate::profile::{Controls, Outcome, Pending, Profile, ProfileError, Turn};
 use crate::rank::{Explanation, Parts, Query, Ranker, Signal, Weights};
 use crate::variant::{UnknownVariant, Variant};
@@ -55,6 +56,9 @@ pub enum EngineError {
     /// A ranking variant Kith does not know.
     #[error(transparent)]
     Variant(#[from] UnknownVariant),
+    /// A downloaded part that does not fit the loaded bundle.
+    #[error("this part does not fit the loaded bundle: {0}")]
+    Part(String),
 }
 
 /// Feedback on one recommended item.
@@ -177,6 +181,10 @@ pub struct Engine {
     bundle: Bundle,
     encoder: Option<Encoder>,
     encoder_problem: Option<String>,
+    /// CRC-32 of the encoder attached as a part (None otherwise).
+    encoder_crc: Option<u32>,
+    /// CRC-32 of the encoder the attached text part was made with.
+    text_encoder_crc: Option<u32>,
     graph: Graph,
     names: MentionIndex,
     gram: Symmetric,
@@ -283,6 +291,8 @@ impl Engine {
             bundle,
             encoder,
             encoder_problem,
+            encoder_crc: None,
+            text_encoder_crc: None,
             graph,
             names,
             gram,
@@ -291,6 +301,73 @@ impl Engine {
             made,
             options: EngineOptions::default(),
         }
+    }
+
+    /// Adds a part downloaded after the core one (`crate::parts`): the
+    /// text part's embeddings or the encoder, in either order. The next
+    /// turn uses it. A part that does not belong here (another catalog or
+    /// version, embeddings from another encoder, a corrupt file) is an error
+    /// and the engine keeps working on what it has.
+    pub fn attach(&mut self, bytes: &[u8]) -> Result<Part, EngineError> {
+        let info = Bundle::part_info(bytes)?;
+        match info.part {
+            Part::Core => {
+                return Err(EngineError::Part(
+                    "a core part is loaded as the bundle, not attached".into(),
+                ))
+            }
+            Part::Text => {
+                if let (Some(want), Some(have)) = (info.encoder, self.encoder_crc) {
+                    if want != have {
+                        return Err(EngineError::Part(
+                            "its embeddings were made with another encoder than the one loaded"
+                                .into(),
+                        ));
+                    }
+                }
+                let b = &mut self.bundle;
+                let old = (
+                    b.item_embeddings.clone(),
+                    b.tag_embeddings.clone(),
+                    b.bridge.clone(),
+                );
+                b.attach(bytes)?;
+                let got = b.item_embeddings.dim();
+                if let Some(d) = self.encoder.as_ref().map(Encoder::dim) {
+                    if !b.item_embeddings.is_empty() && got != d {
+                        (b.item_embeddings, b.tag_embeddings, b.bridge) = old;
+                        return Err(EngineError::Part(format!(
+                            "embeddings of {got} dimensions for an encoder of {d}"
+                        )));
+                    }
+                }
+                self.text_encoder_crc = info.encoder;
+            }
+            Part::Encoder => {
+                self.bundle.attach(bytes)?;
+                let gguf = self.bundle.encoder.take().unwrap_or_default();
+                let crc = crc32fast::hash(&gguf);
+                if self.text_encoder_crc.is_some_and(|want| want != crc) {
+                    return Err(EngineError::Part(
+                        "the loaded embeddings were made with another encoder".into(),
+                    ));
+                }
+                let encoder = Encoder::from_gguf_bytes(&gguf)
+                    .map_err(|e| EngineError::Part(format!("the encoder does not load: {e}")))?;
+                let embeddings = &self.bundle.item_embeddings;
+                if !embeddings.is_empty() && embeddings.dim() != encoder.dim() {
+                    return Err(EngineError::Part(format!(
+                        "an encoder of {} dimensions for embeddings of {}",
+                        encoder.dim(),
+                        embeddings.dim()
+                    )));
+                }
+                self.encoder = Some(encoder);
+                self.encoder_problem = None;
+                self.encoder_crc = Some(crc);
+            }
+        }
+        Ok(info.part)
     }
 
     /// The catalog.

@@ -61,6 +61,7 @@ fn every_subcommand_has_help() {
         "tune",
         "serve",
         "build",
+        "split",
         "recommend",
         "chat",
         "simulate",
@@ -686,4 +687,73 @@ fn a_catalog_too_small_to_validate_builds_with_defaults_and_says_so() {
         "{texts:?}"
     );
     assert!(texts.iter().all(|t| !t.contains("wrote")), "{texts:?}");
+}
+
+#[test]
+fn split_writes_content_addressed_parts_and_a_manifest() {
+    let dir = tiny_catalog();
+    let out = dir.path().join("tiny.kith");
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--no-encoder",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    // A stale part of this catalog and an unrelated file share the folder.
+    std::fs::write(web.join("tiny.core.0123456789abcdef.kith"), b"old").unwrap();
+    std::fs::write(web.join("tiny.kith"), b"a whole bundle").unwrap();
+    let split = |prune: bool| {
+        let mut args = vec![
+            "split",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--out-dir",
+            web.to_str().unwrap(),
+        ];
+        if prune {
+            args.push("--prune");
+        }
+        kith(&args)
+    };
+    let o = split(true);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest =
+        kith::parts::Manifest::from_json(&std::fs::read_to_string(web.join("tiny.json")).unwrap())
+            .unwrap();
+    // No encoder, no embeddings: one core part, named by its content.
+    assert_eq!(manifest.parts.len(), 1);
+    let core = &manifest.parts[0];
+    let bytes = std::fs::read(web.join(&core.file)).unwrap();
+    assert_eq!(bytes.len() as u64, core.bytes);
+    assert!(core.file.starts_with("tiny.core.") && core.file.contains(&core.sha256[..16]));
+    kith::session::Engine::load(&bytes).expect("the core part loads as a bundle");
+    assert!(
+        !web.join("tiny.core.0123456789abcdef.kith").exists(),
+        "stale part pruned"
+    );
+    assert!(
+        web.join("tiny.kith").exists(),
+        "a whole bundle is not a part"
+    );
+    // Splitting again changes nothing.
+    let o = split(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(web.join(&core.file)).unwrap(), bytes);
+    // Not a bundle: one clear line.
+    let o = kith(&[
+        "split",
+        "--bundle",
+        web.join("tiny.json").to_str().unwrap(),
+        "--out-dir",
+        web.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a Kith bundle"), "{}", stderr(&o));
 }

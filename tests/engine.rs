@@ -7,7 +7,9 @@ mod common;
 use kith::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo, MfSettings};
 use kith::build::{load, Dataset, Format, LoadOptions};
 use kith::bundle::{Bundle, BundleError, VERSION};
+use kith::embeddings::QuantizedEmbeddings;
 use kith::mf::als::AlsParams;
+use kith::parts::{Manifest, Part};
 use kith::profile::{Outcome, Pending, Profile};
 use kith::rank::Signal;
 use kith::session::{Engine, EngineError, Feedback};
@@ -95,7 +97,20 @@ fn the_bundle_round_trips() {
     assert_eq!(&bytes[..8], b"KITHBNDL");
     let back = Bundle::from_bytes(&bytes).unwrap();
     assert_eq!(back.catalog.items(), b.catalog.items());
-    assert_eq!(back.mf, b.mf);
+    // Factors travel as int8 with a scale per item: within half a step.
+    assert_eq!((back.mf.dim, back.mf.n_items()), (b.mf.dim, b.mf.n_items()));
+    assert_eq!(back.mf.item_bias, b.mf.item_bias);
+    assert_eq!(back.mf.fold_in, b.mf.fold_in);
+    for (row, back_row) in
+        b.mf.item_factors
+            .chunks(b.mf.dim)
+            .zip(back.mf.item_factors.chunks(b.mf.dim))
+    {
+        let step = row.iter().fold(0f32, |a, x| a.max(x.abs())) / 127.0;
+        for (x, y) in row.iter().zip(back_row) {
+            assert!((x - y).abs() <= step * 0.5 + 1e-6, "{x} read back as {y}");
+        }
+    }
     assert_eq!(back.meta, b.meta);
     assert_eq!(back.attributes, b.attributes);
     assert!(back.encoder.is_none() && back.item_embeddings.is_empty());
@@ -131,6 +146,11 @@ fn broken_bundles_are_typed_errors_never_panics() {
             supported: VERSION
         }
     );
+    version[8..12].copy_from_slice(&0u32.to_le_bytes());
+    assert!(matches!(
+        Bundle::from_bytes(&version),
+        Err(BundleError::UnsupportedVersion { found: 0, .. })
+    ));
     let mut magic = bytes.clone();
     magic[0] = b'X';
     assert_eq!(
@@ -805,4 +825,93 @@ fn the_phrasing_prompt_uses_the_catalogs_own_words() {
     ] {
         assert!(lower.contains(word), "{word:?} missing");
     }
+}
+
+/// The tiny bundle with made-up text embeddings (4 dimensions) and a
+/// bridge, so it splits into a core and a text part.
+fn tiny_bundle_with_text() -> Bundle {
+    let mut b = tiny_bundle();
+    let rows: Vec<Vec<f32>> = (0..b.catalog.len())
+        .map(|i| vec![1.0, i as f32 * 0.1, 0.5, -0.25])
+        .collect();
+    b.item_embeddings = QuantizedEmbeddings::from_rows(4, &rows).unwrap();
+    let tags: Vec<Vec<f32>> = (0..b.attributes.tags.len())
+        .map(|i| vec![0.5, 1.0, i as f32 * 0.2, 0.0])
+        .collect();
+    b.tag_embeddings = QuantizedEmbeddings::from_rows(4, &tags).unwrap();
+    b
+}
+
+#[test]
+fn a_bundle_loads_in_parts_and_answers_before_the_text_arrives() {
+    let b = tiny_bundle_with_text();
+    let parts = b.to_parts();
+    let kinds: Vec<Part> = parts.iter().map(|p| p.0).collect();
+    assert_eq!(
+        kinds,
+        vec![Part::Core, Part::Text],
+        "no encoder, no encoder part"
+    );
+    let (core, text) = (&parts[0].1, &parts[1].1);
+
+    // The core alone answers from titles and MF.
+    let mut e = Engine::load(core).expect("a core part loads as a bundle");
+    assert!(e.bundle().item_embeddings.is_empty());
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "I loved Dune").unwrap();
+    assert_eq!(r.understood.liked.len(), 1);
+    assert!(!r.recommendations.is_empty());
+
+    // A corrupt, foreign or core part is refused and changes nothing.
+    let mut broken = text.clone();
+    let last = broken.len() - 3;
+    broken[last] ^= 0x20;
+    assert!(matches!(
+        e.attach(&broken),
+        Err(EngineError::Bundle(BundleError::Checksum(_)))
+    ));
+    assert!(matches!(e.attach(core), Err(EngineError::Part(_))));
+    let mut other = b.clone();
+    other.catalog.items_mut()[0].title = "Dune, revised".into();
+    let foreign = other.to_parts().remove(1).1;
+    let err = e.attach(&foreign).unwrap_err();
+    assert!(err.to_string().contains("another catalog"), "{err}");
+    assert!(e.bundle().item_embeddings.is_empty());
+
+    // The text part lands: the next turn has it, the profile goes on.
+    assert_eq!(e.attach(text).unwrap(), Part::Text);
+    assert_eq!(e.bundle().item_embeddings, b.item_embeddings);
+    assert_eq!(e.bundle().tag_embeddings, b.tag_embeddings);
+    let again = e.say(&mut p, "and Hyperion too").unwrap();
+    assert!(!again.recommendations.is_empty());
+    assert_eq!(p.history.len(), 2, "no turn lost across the attach");
+
+    // Staged or whole, the same bundle in the end.
+    let whole = Engine::load(&b.to_bytes()).unwrap();
+    assert_eq!(whole.bundle().item_embeddings, e.bundle().item_embeddings);
+    assert_eq!(whole.bundle().mf, e.bundle().mf);
+}
+
+#[test]
+fn the_manifest_names_each_part_by_its_content() {
+    let b = tiny_bundle_with_text();
+    let (manifest, files) = kith::build::split::split(&b, "tiny");
+    assert_eq!(manifest.parts.len(), 2);
+    assert_eq!(Manifest::from_json(&manifest.to_json()).unwrap(), manifest);
+    for (listed, file) in manifest.parts.iter().zip(&files) {
+        assert_eq!(listed.file, file.name);
+        assert_eq!(listed.bytes, file.bytes.len() as u64);
+        assert!(file
+            .name
+            .starts_with(&format!("tiny.{}.", listed.part.name())));
+        assert!(file.name.contains(&listed.sha256[..16]));
+    }
+    // A new catalog version changes the core and text names; the same
+    // bundle written again gives the same names.
+    let (same, _) = kith::build::split::split(&b, "tiny");
+    assert_eq!(same, manifest);
+    let mut newer = b.clone();
+    newer.catalog.items_mut()[1].title = "Dune Messiah".into();
+    let (next, _) = kith::build::split::split(&newer, "tiny");
+    assert_ne!(next.parts[0].file, manifest.parts[0].file);
 }

@@ -8,21 +8,26 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use kith::bundle::Bundle;
+use kith::parts::Part;
 use kith::session::{Engine, Feedback, Reply};
+
+fn bundle_bytes() -> Vec<u8> {
+    let path = std::env::var_os("KITH_BUNDLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/goodbooks.kith"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}. Build it with `cargo run --release -- build --format goodbooks --data data/goodbooks --out models/goodbooks.kith` (scripts/test does)",
+            path.display()
+        )
+    })
+}
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let path = std::env::var_os("KITH_BUNDLE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/goodbooks.kith"));
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}. Build it with `cargo run --release -- build --format goodbooks --data data/goodbooks --out models/goodbooks.kith` (scripts/test does)",
-                path.display()
-            )
-        });
-        let e = Engine::load(&bytes).expect("the demo bundle loads");
+        let e = Engine::load(&bundle_bytes()).expect("the demo bundle loads");
         assert!(e.has_encoder(), "the demo bundle ships the encoder");
         e
     })
@@ -234,4 +239,39 @@ fn natural_requests_are_honoured_with_true_reasons() {
         "{:?}",
         report.explanation_kinds
     );
+}
+
+#[test]
+fn in_parts_the_demo_answers_from_the_core_and_understands_once_all_arrive() {
+    let bundle = Bundle::from_bytes(&bundle_bytes()).expect("the demo bundle loads");
+    let parts = bundle.to_parts();
+    let kinds: Vec<Part> = parts.iter().map(|p| p.0).collect();
+    assert_eq!(kinds, vec![Part::Core, Part::Text, Part::Encoder]);
+    let mut staged = Engine::load(&parts[0].1).expect("the core part loads");
+    assert!(!staged.has_encoder());
+    // The first answer names a title: the core alone recommends.
+    let mut p = staged.new_profile();
+    let r = staged
+        .say(
+            &mut p,
+            "I loved Dune for its world-building and political intrigue",
+        )
+        .unwrap();
+    assert_eq!(
+        r.understood.liked,
+        vec!["Dune (Dune Chronicles #1)".to_string()]
+    );
+    assert_eq!(r.recommendations.len(), 10);
+    // The encoder may land before the embeddings; then everything is in.
+    assert_eq!(staged.attach(&parts[2].1).unwrap(), Part::Encoder);
+    assert!(!staged.has_encoder(), "no embeddings yet");
+    assert_eq!(staged.attach(&parts[1].1).unwrap(), Part::Text);
+    assert!(staged.has_encoder());
+    // From then on it answers as the whole bundle does.
+    let whole = Engine::load(&bundle.to_bytes()).unwrap();
+    let ask = "a cozy mystery set in a small English village";
+    let a = staged.say(&mut staged.new_profile(), ask).unwrap();
+    let b = whole.say(&mut whole.new_profile(), ask).unwrap();
+    assert_eq!(titles(&a), titles(&b));
+    assert_eq!(a.understood, b.understood);
 }

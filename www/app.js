@@ -103,6 +103,37 @@ function progress(loaded, total) {
   if (total) $('bar-fill').style.width = `${Math.min(100, (100 * loaded) / total)}%`;
 }
 
+// The parts still arriving after the first answer (staged loading): what
+// works now, how far the rest is, and what could not be had.
+function understanding(d) {
+  const line = $('understanding');
+  if (d.attached) document.body.dataset[`attach${d.attached}`] = d.ms;
+  const mb = (x) => (x / 1e6).toFixed(1);
+  if (d.info) info = d.info;
+  if (d.error) {
+    line.textContent = `Understanding of free text could not be downloaded (${d.error}). Titles, names and topics still work.`;
+    line.hidden = false;
+    document.body.dataset.understanding = 'failed';
+    return;
+  }
+  if (d.pending && d.pending.length === 0 && !info.hasEncoder) {
+    line.textContent = `Understanding by meaning is off: ${info.encoderProblem}. Titles, names and topics still work.`;
+    line.hidden = false;
+    document.body.dataset.understanding = 'none';
+    return;
+  }
+  if (d.pending && d.pending.length === 0) {
+    line.textContent = 'Kith now understands free text too.';
+    document.body.dataset.understanding = 'full';
+    setTimeout(() => { if (line.textContent === 'Kith now understands free text too.') line.hidden = true; }, 4000);
+    return;
+  }
+  const got = d.total ? ` (${mb(d.loaded)} of ${mb(d.total)} MB)` : '';
+  line.textContent = `Understanding of free text is still arriving${got}; titles, names and topics work already.`;
+  line.hidden = false;
+  document.body.dataset.understanding = 'partial';
+}
+
 function scrollDown() { window.scrollTo({ top: document.body.scrollHeight, behavior: 'smooth' }); }
 
 function say(text) { const li = el('li', 'msg you', text); $('log').append(li); return li; }
@@ -329,15 +360,55 @@ async function offlineReady() {
   }
 }
 
+// A first visit: while the service worker installs (downloading the wasm),
+// fetch the staged bundle's manifest and its small core part into the
+// parts cache, so the two downloads share the link instead of following
+// each other and the worker finds the core there (www/sw.js). Only the
+// first part's file name is read here; Rust checks everything.
+async function prefetchCore(bundle) {
+  if (!/\.json$/.test(bundle) || !('serviceWorker' in navigator) || !('caches' in window)
+    || navigator.serviceWorker.controller) return;
+  try {
+    const url = new URL(bundle, location.href);
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (!res.ok) return;
+    const manifest = await res.clone().json();
+    const core = Array.isArray(manifest.parts) ? manifest.parts[0] : null;
+    if (!core || core.part !== 'core' || typeof core.file !== 'string') return;
+    const coreUrl = new URL(core.file, url);
+    if (coreUrl.origin !== location.origin) return;
+    const got = await fetch(coreUrl);
+    if (got.status !== 200 || !got.body) return;
+    const reader = got.body.getReader();
+    const chunks = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      progress(loaded, core.bytes || 0);
+    }
+    const cache = await caches.open('kith-parts');
+    await cache.put(url.pathname, res);
+    await cache.put(coreUrl.pathname, new Response(new Blob(chunks), { headers: { 'Content-Type': 'application/octet-stream' } }));
+  } catch (err) {
+    console.warn('kith: could not prefetch the bundle:', err.message); // the worker downloads it instead
+  }
+}
+
 (async () => {
   try {
-    // ?bundle=other.kith loads another bundle from this folder (same origin only).
+    // ?bundle=other.json (a staged bundle's manifest, `kith split`) or
+    // ?bundle=other.kith (one file) loads another bundle from this folder
+    // (same origin only).
     const asked = new URLSearchParams(location.search).get('bundle');
-    const bundle = asked && /^[\w.-]+\.kith$/.test(asked) ? asked : 'goodbooks.kith';
-    await offlineReady();
+    const bundle = asked && /^[\w.-]+\.(kith|json)$/.test(asked) ? asked : 'goodbooks.json';
+    await Promise.all([offlineReady(), prefetchCore(bundle)]);
     kith = new KithClient();
     kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
     kith.addEventListener('changed', changed);
+    kith.addEventListener('understanding', (e) => understanding(e.detail));
     kith.addEventListener('phrase', onPhrase);
     kith.addEventListener('phrased', onPhrased);
     kith.addEventListener('llm-progress', (e) => {
@@ -347,6 +418,8 @@ async function offlineReady() {
       if (total) $('phrasing-fill').style.width = `${Math.min(100, (100 * loaded) / total)}%`;
     });
     const start = await call('init', { bundle });
+    // For benchmarks: where the worker's start-up time went.
+    document.body.dataset.timings = JSON.stringify({ ...start.timings, page: Math.round(performance.now()) });
     info = start.info;
     $('attribution').textContent = `Catalog: ${info.attribution}.`;
     for (const t of info.tags) { const o = el('option'); o.value = t.replace(/-/g, ' '); $('tags').append(o); }
@@ -356,7 +429,9 @@ async function offlineReady() {
       $('banner').textContent = `Your saved profile could not be read (${start.recovered}). It was kept aside in this browser and a fresh one started.`;
       $('banner').hidden = false;
     }
-    if (!info.hasEncoder) kithSays(`(Understanding by meaning is off: ${info.encoderProblem}. Titles, authors and topics still work.)`);
+    document.body.dataset.understanding = info.hasEncoder ? 'full' : 'none';
+    if (start.pending.length) understanding({ pending: start.pending });
+    else if (!info.hasEncoder) kithSays(`(Understanding by meaning is off: ${info.encoderProblem}. Titles, authors and topics still work.)`);
     kithSays(info.openingQuestion);
     for (const t of start.history) say(t.said);
     renderSummary(start.summary);
@@ -367,6 +442,7 @@ async function offlineReady() {
     $('phrasing-no').addEventListener('click', () => { setPref('off'); $('phrasing-offer').hidden = true; });
     if (pref() === 'on') setPhrasing(true);
     $('say').focus();
+    document.body.dataset.readyAt = Math.round(performance.now());
     document.body.dataset.ready = 'true';
   } catch (err) {
     $('loading-text').textContent = `Kith could not start: ${err.message}`;

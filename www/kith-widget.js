@@ -4,7 +4,10 @@
 //   <kith-recommender bundle="/kith/goodbooks.kith"></kith-recommender>
 //
 // Attributes (all optional but `bundle`):
-//   bundle     URL of the .kith bundle (same origin; resolved against the page)
+//   bundle     URL of the bundle (same origin; resolved against the page):
+//              a parts manifest (.json, `kith split`: the widget answers
+//              once the small core part is in, the rest streams in behind)
+//              or a single .kith file
 //   count      how many recommendations to show (1-20, default 5)
 //   variant    ranking strategy for the host's A/B tests: balanced,
 //              collaborative, content, discovery, no-questions (read at start)
@@ -23,6 +26,9 @@
 //   kith-rate {id, kind, variant}       love | not_for_me | more_like_this
 //   kith-accepted {id, kind, variant}   love or more like this
 //   kith-rejected {id, kind, variant}   not for me
+//   kith-understanding {pending, attached, error}
+//                                       a later part of a staged bundle landed
+//                                       (pending [] once everything is in) or failed
 //   kith-error {message}                loading or a turn failed
 //
 // Everything runs in the visitor's browser (a worker); the profile stays in
@@ -149,6 +155,7 @@ class KithRecommender extends HTMLElement {
         if (total) fill.style.width = `${Math.min(100, (100 * loaded) / total)}%`;
       });
       this.client.addEventListener('changed', (e) => this.show(e.detail));
+      this.client.addEventListener('understanding', (e) => this.understanding(e.detail));
       const url = new URL(bundle, document.baseURI).href;
       const start = await this.client.call('init', { bundle: url, variant: this.getAttribute('variant') || undefined });
       this.info = start.info;
@@ -156,6 +163,7 @@ class KithRecommender extends HTMLElement {
       if (start.variantProblem) console.warn(`kith-recommender: ${start.variantProblem}; using the default ranking`);
       this.summary = start.summary;
       this.layout(start);
+      if (start.pending.length) this.understanding({ pending: start.pending });
       if (start.summary.controls.count !== this.count()) {
         await this.queue(() => this.client.call('controls', { controls: this.controls() }));
       } else if (start.reply) {
@@ -198,8 +206,21 @@ class KithRecommender extends HTMLElement {
     this.list = el('ol');
     this.question = el('div');
     this.status = el('p', 'status');
+    this.note = el('p', 'status');
+    this.note.setAttribute('role', 'status');
     const foot = el('p', 'foot', `Runs in your browser; nothing you say leaves it. ${start.info.attribution ? `Catalog: ${start.info.attribution}.` : ''}`);
-    this.view.append(head, form, this.heard, this.list, this.question, this.status, foot);
+    this.view.append(head, form, this.note, this.heard, this.list, this.question, this.status, foot);
+  }
+
+  /** A later part of a staged bundle: arriving, in use, or unavailable. */
+  understanding(d) {
+    if (!this.note) return;
+    if (d.info) this.info = d.info;
+    this.dataset.understanding = d.error ? 'failed' : d.pending && d.pending.length === 0 ? 'full' : 'partial';
+    if (d.error) this.note.textContent = `Free-text understanding is unavailable (${d.error}); titles, names and topics work.`;
+    else if (d.pending && d.pending.length === 0) this.note.textContent = '';
+    else this.note.textContent = 'Still loading the understanding of free text; titles, names and topics work already.';
+    if (d.error || d.attached) this.emit('kith-understanding', { pending: d.pending || [], attached: d.attached || null, error: d.error || null });
   }
 
   /** Says something to Kith as the visitor would. */

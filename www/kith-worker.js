@@ -6,6 +6,16 @@
 // plus {type: 'progress', loaded, total} while the bundle downloads and
 // {type: 'changed', ...} when another tab saved or deleted the profile.
 //
+// Staged loading: given a parts manifest (`kith split`, a .json file) the
+// worker downloads the small core part, answers `init` from it, then
+// fetches the other parts in the background (text embeddings, then the
+// encoder), attaching each between turns: {type: 'understanding', part,
+// loaded, total} while one arrives, {type: 'understanding', attached,
+// pending, info} when it is in use, {type: 'understanding', error} if it
+// could not be had (the engine keeps answering from what it has). Parts
+// are content-addressed, so the service worker keeps them across versions
+// and this worker drops the cached parts of this catalog no longer listed.
+//
 // Two tabs: every save is read → absorb → commit → write under a Web Lock,
 // so the other tab's newer revision is never overwritten (its changes are
 // replayed in Rust, src/sync.rs); a BroadcastChannel tells the other tabs.
@@ -15,7 +25,9 @@
 // sentence at a time between other messages, streamed to the page as
 // {type: 'phrase', turn, index, slot, text} and closed by {type: 'phrased',
 // turn, index, slot, result}; a newer reply cancels what is left.
-import init, { Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything } from './pkg/kith.js';
+import init, {
+  Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything, fetchBytes, readManifest, memoryBytes,
+} from './pkg/kith.js';
 
 const PHRASE_TOP = 3;
 let phraser = null;
@@ -93,10 +105,80 @@ function pump() {
   setTimeout(pump, 0);
 }
 
+const PARTS_CACHE = 'kith-parts';
+
+// For benchmarks (benchmarks/browser/first-visit.mjs): the wasm memory in use.
+self.kithMemory = () => ({ wasm: memoryBytes() });
+
+// The parts a manifest lists, with absolute URLs, core first.
+async function manifestParts(url) {
+  const text = new TextDecoder().decode(await fetchBytes(url));
+  const manifest = readManifest(text);
+  return manifest.parts.map((p) => ({ ...p, url: new URL(p.file, new URL(url, self.location.href)).href }));
+}
+
+// Cached parts of this manifest's catalog that it no longer lists.
+async function pruneParts(url, parts) {
+  if (!self.caches) return;
+  try {
+    const stem = new URL(url, self.location.href).pathname.replace(/\.json$/, '.');
+    const keep = new Set(parts.map((p) => new URL(p.url).pathname));
+    const cache = await caches.open(PARTS_CACHE);
+    for (const req of await cache.keys()) {
+      const path = new URL(req.url).pathname;
+      if (path.startsWith(stem) && path.endsWith('.kith') && !keep.has(path)) await cache.delete(req);
+    }
+  } catch (err) {
+    console.warn('kith: could not tidy cached parts:', err && err.message);
+  }
+}
+
+// The parts after the core one: downloaded one after another outside the
+// message queue (a turn never waits for the network), attached inside it.
+async function loadRest(parts) {
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k];
+    const pending = parts.slice(k).map((p) => p.part);
+    try {
+      const bytes = await fetchBytes(part.url, (loaded, total) =>
+        postMessage({ type: 'understanding', part: part.part, pending, loaded, total: total || part.bytes }));
+      let refused = null;
+      let ms = 0;
+      await enqueue(async () => {
+        const t = performance.now();
+        try { kith.attach(bytes); } catch (err) { refused = err; }
+        ms = Math.round(performance.now() - t);
+      });
+      if (refused) throw refused;
+      postMessage({ type: 'understanding', attached: part.part, ms, pending: pending.slice(1), info: kith.info() });
+    } catch (err) {
+      postMessage({ type: 'understanding', part: part.part, pending, error: String(err && err.message ? err.message : err), info: kith.info() });
+      return;
+    }
+  }
+}
+
 const ops = {
   async init({ bundle, variant: wanted }) {
+    // Where the time goes (ms since the worker started), for benchmarks.
+    const timings = { start: Math.round(performance.now()) };
+    const mark = (name) => { timings[name] = Math.round(performance.now()); };
     await init();
-    kith = await Kith.load(bundle, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
+    mark('wasm');
+    let rest = [];
+    if (/\.json([?#]|$)/.test(bundle)) {
+      const parts = await manifestParts(bundle);
+      mark('manifest');
+      const core = parts[0];
+      const bytes = await fetchBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }));
+      mark('core downloaded');
+      kith = new Kith(bytes);
+      mark('core loaded');
+      rest = parts.slice(1);
+      pruneParts(bundle, parts);
+    } else {
+      kith = await Kith.load(bundle, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
+    }
     const info = kith.info();
     catalog = info.name;
     let variantProblem = null;
@@ -123,8 +205,12 @@ const ops = {
       channel.onmessage = (e) => enqueue(() => fromAnotherTab(e.data || {}));
     }
     const history = session.profile().history;
-    return { info, recovered, variantProblem, history, ...state(history.length ? session.recommend() : null) };
+    mark('session');
+    if (rest.length) setTimeout(() => loadRest(rest), 0);
+    const pending = rest.map((p) => p.part);
+    return { info, recovered, variantProblem, history, pending, timings, ...state(history.length ? session.recommend() : null) };
   },
+
   async say({ text }) {
     const reply = session.say(text);
     return state(reply, await persist());

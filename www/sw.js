@@ -1,12 +1,19 @@
 // Kith's service worker: precaches the page, the wasm and the scripts under
-// a versioned cache, and keeps each bundle (.kith) in the same cache the
-// first time the page's worker downloads it through here (the page waits
-// for this worker to control it first, so the 34 MB are fetched once, not
-// twice). After one visit the demo works with the network off. A new version
-// (sw-version.js, written when www/ is staged from a hash of every served
-// file, the bundle included) installs its own cache and deletes the old ones.
+// a versioned cache, and keeps what the page's worker downloads for the next
+// visit. The page waits for this worker to control it first, so everything
+// is fetched once. After one visit the demo works with the network off.
+//
+// A staged bundle (`kith split`): its manifest (.json) comes from the cache
+// when kept (refreshed from the network behind it: a new catalog version is
+// used from the next visit) or the network; its parts (.kith) are content-addressed — a file name never
+// changes meaning — so they live in their own cache, 'kith-parts', which a
+// new version of the page keeps: only parts that changed are downloaded
+// again (the worker deletes the ones its manifest no longer lists).
+// A new page version (sw-version.js, written when www/ is staged from a
+// hash of every served file) installs its own cache and deletes the old ones.
 importScripts('./sw-version.js');
 const CACHE = `kith-${self.KITH_VERSION}`;
+const PARTS = 'kith-parts';
 const FILES = ['./index.html', './style.css', './app.js', './kith-client.js', './kith-widget.js', './kith-worker.js',
   './manifest.webmanifest',
   './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm'];
@@ -17,24 +24,56 @@ self.addEventListener('install', (e) => {
 
 self.addEventListener('activate', (e) => {
   e.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((k) => k.startsWith('kith-') && k !== CACHE).map((k) => caches.delete(k))))
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith('kith-') && k !== CACHE && k !== PARTS).map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
 
-// Cache first (the cache changes only with VERSION); a bundle or model
-// fetched from the network is kept for the next visit; everything else goes
-// to the network.
+// A parts manifest: the kept copy at once when there is one (a visit never
+// waits on the network to start), refreshed from the network behind it, so
+// a new catalog version is used from the next visit; else the network's.
+async function manifest(e, url) {
+  const parts = await caches.open(PARTS);
+  const fresh = fetch(e.request, { cache: 'no-cache' }).then((res) => {
+    if (res.status === 200) return parts.put(url.pathname, res.clone()).then(() => res);
+    return res;
+  });
+  const kept = await parts.match(url.pathname);
+  if (kept) {
+    e.waitUntil(fresh.catch(() => {}));
+    return kept;
+  }
+  return fresh;
+}
+
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== location.origin) return;
+  if (url.pathname.endsWith('.json')) {
+    e.respondWith(manifest(e, url));
+    return;
+  }
+  // Bundles and parts: cache first; a range request (a resumed download)
+  // is answered from the cache when the whole file is there, else by the
+  // network, and only whole responses are kept.
+  if (url.pathname.endsWith('.kith')) {
+    e.respondWith(caches.open(PARTS).then(async (c) => {
+      const hit = await c.match(url.pathname);
+      if (hit) return hit;
+      const res = await fetch(e.request);
+      if (res.status === 200) e.waitUntil(c.put(url.pathname, res.clone()));
+      return res;
+    }));
+    return;
+  }
+  // Everything else: cache first (the cache changes only with VERSION); the
+  // optional language model is kept the first time it passes.
   e.respondWith(caches.open(CACHE).then(async (c) => {
     // The folder URL is the page itself.
     const key = url.pathname.endsWith('/') ? new URL('./index.html', location.href).href : e.request;
     const hit = await c.match(key, { ignoreSearch: true });
     if (hit) return hit;
     const res = await fetch(e.request);
-    // Bundles and the optional language model: kept the first time they pass.
-    if (res.status === 200 && /\.(kith|gguf)$/.test(url.pathname)) e.waitUntil(c.put(url.pathname, res.clone()));
+    if (res.status === 200 && /\.gguf$/.test(url.pathname)) e.waitUntil(c.put(url.pathname, res.clone()));
     return res;
   }));
 });

@@ -3,6 +3,7 @@
 pub mod bundle;
 pub mod loaders;
 pub mod model;
+pub mod split;
 pub mod tags;
 
 pub use loaders::{load, Dataset, Format, LoadError, LoadOptions, LoadReport};

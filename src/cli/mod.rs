@@ -12,6 +12,7 @@ mod recommend;
 mod requests;
 mod serve;
 mod simulate;
+mod split;
 mod tune;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,6 +44,9 @@ enum Command {
     /// Build the one bundle file the browser loads (catalog, MF factors,
     /// embeddings, bridge, encoder).
     Build(build::BuildArgs),
+    /// Split a bundle into the parts a page downloads in stages (core, text,
+    /// encoder; content-addressed) and write the manifest the page loads.
+    Split(split::SplitArgs),
     /// Answer one turn from a fresh profile: recommendations and maybe a question.
     Recommend(recommend::RecommendArgs),
     /// Talk with Kith in the terminal, multi-turn.
@@ -172,6 +176,7 @@ pub fn main() -> i32 {
         Command::Model(a) => model::run(a),
         Command::Embed(a) => embed::run(a),
         Command::Build(a) => build::run(a),
+        Command::Split(a) => split::run(a),
         Command::Recommend(a) => recommend::run_recommend(a),
         Command::Chat(a) => recommend::run_chat(a),
         Command::Simulate(a) => simulate::run(a),

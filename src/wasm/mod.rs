@@ -8,6 +8,7 @@ mod download;
 mod store;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::encoder::{Encoder, WeightMode};
 use crate::llm::Llm;
@@ -116,6 +117,28 @@ impl Scorer {
     }
 }
 
+/// Reads a staged bundle's manifest (written by `kith split`):
+/// `{name, parts: [{part, file, bytes, sha256}]}`, core first. A manifest
+/// that is not one, or from a newer Kith, throws saying so.
+#[wasm_bindgen(js_name = readManifest)]
+pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::parts::Manifest::from_json(text).map_err(js_err)?)
+}
+
+/// Bytes of wasm linear memory in use by this instance (for benchmarks).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map(|b| b.byte_length() as f64)
+                .unwrap_or(0.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Converts a Rust value to a plain JS object (maps as objects, not Map).
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
@@ -145,10 +168,22 @@ fn text_sink(f: &js_sys::Function) -> impl FnMut(&str) -> bool + '_ {
     }
 }
 
+/// The engine shared by a `Kith` and its sessions; a part attached later
+/// (`Kith.attach`) is seen by every session's next turn.
+type Shared = std::rc::Rc<std::cell::RefCell<Engine>>;
+
+/// The engine for reading. JS is single-threaded, so the only way to find
+/// it borrowed is a callback re-entering Kith mid-call: an error, not a panic.
+fn engine(shared: &Shared) -> Result<std::cell::Ref<'_, Engine>, JsError> {
+    shared
+        .try_borrow()
+        .map_err(|_| JsError::new("Kith is busy attaching a part; try again"))
+}
+
 /// A loaded bundle: the recommender for every visitor of a page.
 #[wasm_bindgen(js_name = Kith)]
 pub struct WasmKith {
-    engine: std::rc::Rc<Engine>,
+    engine: Shared,
 }
 
 #[wasm_bindgen(js_class = Kith)]
@@ -159,8 +194,21 @@ impl WasmKith {
     pub fn new(bytes: &[u8]) -> Result<WasmKith, JsError> {
         let engine = Engine::load(bytes).map_err(js_err)?;
         Ok(WasmKith {
-            engine: std::rc::Rc::new(engine),
+            engine: std::rc::Rc::new(std::cell::RefCell::new(engine)),
         })
+    }
+
+    /// Adds a part downloaded after the core one (the text part or the
+    /// encoder; `readManifest` lists them): every session's next turn uses
+    /// it. A part that does not belong (another catalog or version, another
+    /// encoder, a corrupt file) throws and the engine keeps what it had.
+    /// Returns the part's name.
+    pub fn attach(&self, bytes: &[u8]) -> Result<String, JsError> {
+        let mut e = self
+            .engine
+            .try_borrow_mut()
+            .map_err(|_| JsError::new("Kith is busy; attach the part after this call"))?;
+        Ok(e.attach(bytes).map_err(js_err)?.name().to_string())
     }
 
     /// Downloads a bundle and loads it; `onProgress(loaded, total)` is
@@ -177,17 +225,18 @@ impl WasmKith {
     /// What the bundle is: name, nouns, attribution, item count, whether
     /// sentences are understood by meaning, and the opening question.
     pub fn info(&self) -> Result<JsValue, JsError> {
-        let m = self.engine.meta();
+        let e = engine(&self.engine)?;
+        let m = e.meta();
         to_js(&serde_json::json!({
             "name": m.name,
             "itemNoun": [m.item_noun.0, m.item_noun.1],
             "consumeVerb": m.consume_verb,
             "attribution": m.attribution,
-            "items": self.engine.catalog().len(),
-            "hasEncoder": self.engine.has_encoder(),
-            "encoderProblem": self.engine.encoder_problem(),
-            "openingQuestion": self.engine.opening_question(),
-            "tags": self.engine.bundle().attributes.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
+            "items": e.catalog().len(),
+            "hasEncoder": e.has_encoder(),
+            "encoderProblem": e.encoder_problem(),
+            "openingQuestion": e.opening_question(),
+            "tags": e.bundle().attributes.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
             "variants": crate::variant::Variant::ALL.iter().map(|v| v.name()).collect::<Vec<_>>(),
         }))
     }
@@ -196,11 +245,11 @@ impl WasmKith {
     /// newer version), or `undefined` when it can. The page keeps such a
     /// record aside (`backupProfile`) and tells the visitor before starting fresh.
     #[wasm_bindgen(js_name = profileProblem)]
-    pub fn profile_problem(&self, profile_json: &str) -> Option<String> {
-        self.engine
+    pub fn profile_problem(&self, profile_json: &str) -> Result<Option<String>, JsError> {
+        Ok(engine(&self.engine)?
             .open_profile(profile_json)
             .err()
-            .map(|e| e.to_string())
+            .map(|e| e.to_string()))
     }
 
     /// A session for one visitor: a fresh profile, or one exported or
@@ -214,14 +263,13 @@ impl WasmKith {
         profile_json: Option<String>,
         variant: Option<String>,
     ) -> Result<Session, JsError> {
+        let e = engine(&self.engine)?;
         let profile = match profile_json {
-            Some(json) => self.engine.open_profile(&json).map_err(js_err)?,
-            None => self.engine.new_profile(),
+            Some(json) => e.open_profile(&json).map_err(js_err)?,
+            None => e.new_profile(),
         };
         let mut state = Synced::new(profile);
-        state
-            .set_variant(&self.engine, variant.as_deref())
-            .map_err(js_err)?;
+        state.set_variant(&e, variant.as_deref()).map_err(js_err)?;
         Ok(Session {
             engine: self.engine.clone(),
             state,
@@ -293,7 +341,7 @@ impl Phraser {
 /// lock, so two tabs lose no update (`crate::sync`).
 #[wasm_bindgen]
 pub struct Session {
-    engine: std::rc::Rc<Engine>,
+    engine: Shared,
     state: Synced,
     /// The last reply, whose sentences `phrase` rewrites.
     last: Option<Reply>,
@@ -307,7 +355,10 @@ impl Session {
         let change = Change::Say {
             text: text.to_string(),
         };
-        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        let r = self
+            .state
+            .apply(&*engine(&self.engine)?, change)
+            .map_err(js_err)?;
         self.remember(r)
     }
 
@@ -324,13 +375,18 @@ impl Session {
             id: id.to_string(),
             feedback: fb,
         };
-        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        let r = self
+            .state
+            .apply(&*engine(&self.engine)?, change)
+            .map_err(js_err)?;
         self.remember(r)
     }
 
     /// Recommendations for the profile as it stands (no turn recorded).
     pub fn recommend(&mut self) -> Result<JsValue, JsError> {
-        let r = self.engine.recommend(self.current()).map_err(js_err)?;
+        let r = engine(&self.engine)?
+            .recommend(self.current())
+            .map_err(js_err)?;
         self.remember(r)
     }
 
@@ -342,10 +398,15 @@ impl Session {
         let Some(reply) = &self.last else {
             return to_js(&Vec::<()>::new());
         };
-        let slots: Vec<serde_json::Value> = reply_facts(&self.engine, self.current(), reply, top)
-            .into_iter()
-            .map(|(slot, f)| serde_json::json!({"slot": slot, "kind": f.kind, "template": f.template}))
-            .collect();
+        let slots: Vec<serde_json::Value> = reply_facts(
+            &*engine(&self.engine)?,
+            self.current(),
+            reply,
+            top,
+        )
+        .into_iter()
+        .map(|(slot, f)| serde_json::json!({"slot": slot, "kind": f.kind, "template": f.template}))
+        .collect();
         to_js(&slots)
     }
 
@@ -363,7 +424,7 @@ impl Session {
             .last
             .as_ref()
             .ok_or_else(|| JsError::new("nothing to phrase yet"))?;
-        let (_, facts) = reply_facts(&self.engine, self.current(), reply, top)
+        let (_, facts) = reply_facts(&*engine(&self.engine)?, self.current(), reply, top)
             .into_iter()
             .nth(n)
             .ok_or_else(|| JsError::new(&format!("no sentence {n} to phrase")))?;
@@ -377,7 +438,12 @@ impl Session {
                 done.clone()
             }
             None => {
-                let got = phrase(&mut phraser.llm, &facts, &self.engine.grounding(), &mut cb);
+                let got = phrase(
+                    &mut phraser.llm,
+                    &facts,
+                    &engine(&self.engine)?.grounding(),
+                    &mut cb,
+                );
                 if phraser.memo.len() > 256 {
                     phraser.memo.clear();
                 }
@@ -399,7 +465,10 @@ impl Session {
     pub fn set_controls(&mut self, controls: JsValue) -> Result<JsValue, JsError> {
         let controls: Controls = serde_wasm_bindgen::from_value(controls).map_err(js_err)?;
         let change = Change::Controls { controls };
-        let r = self.state.apply(&self.engine, change).map_err(js_err)?;
+        let r = self
+            .state
+            .apply(&*engine(&self.engine)?, change)
+            .map_err(js_err)?;
         self.remember(r)
     }
 
@@ -416,7 +485,7 @@ impl Session {
     pub fn absorb(&mut self, stored: Option<String>) -> Result<JsValue, JsError> {
         let got = self
             .state
-            .absorb(&self.engine, stored.as_deref())
+            .absorb(&*engine(&self.engine)?, stored.as_deref())
             .map_err(js_err)?;
         to_js(&got)
     }
@@ -427,7 +496,7 @@ impl Session {
     #[wasm_bindgen(js_name = importProfile)]
     pub fn import_profile(&mut self, json: &str, stored: Option<String>) -> Result<(), JsError> {
         self.state
-            .import(&self.engine, json, stored.as_deref())
+            .import(&*engine(&self.engine)?, json, stored.as_deref())
             .map_err(js_err)
     }
 
@@ -454,7 +523,8 @@ impl Session {
     /// What the profile view shows: picks with titles, tags, creators,
     /// controls, turns and the acceptance summary.
     pub fn summary(&self) -> Result<JsValue, JsError> {
-        let cat = self.engine.catalog();
+        let e = engine(&self.engine)?;
+        let cat = e.catalog();
         let title = |id: &str| {
             cat.index_of(id)
                 .and_then(|i| cat.get(i))
@@ -489,9 +559,10 @@ impl Session {
     }
 
     /// Forgets everything about the visitor (the page also deletes storage).
-    pub fn reset(&mut self) {
-        self.state.reset(&self.engine);
+    pub fn reset(&mut self) -> Result<(), JsError> {
+        self.state.reset(&*engine(&self.engine)?);
         self.last = None;
+        Ok(())
     }
 }
 

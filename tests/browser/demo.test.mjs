@@ -1,7 +1,8 @@
 // The demo page end to end in headless Chromium: the onboarding
 // conversation, persistence across a reload, recovery from a corrupt
 // profile, delete, HTML staying inert, and no request leaving the origin.
-// Needs www/ staged (scripts/test does: pkg/ and models/goodbooks.kith copied in).
+// Needs www/ staged (scripts/test does: pkg/, models/goodbooks.kith and its
+// parts from `kith split`). Staged loading itself: staged.test.mjs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -38,13 +39,15 @@ test('demo page', async (t) => {
   await t.test('onboarding: answer, recommendations with explanations, feedback refines', async () => {
     await page.goto(url);
     await ready(page);
-    // A first visit downloads the bundle once: the worker's fetch goes
-    // through the service worker, which keeps it (no second precache fetch).
-    const bundle = fs.statSync(path.join(REPO, 'www', 'goodbooks.kith')).size;
-    await page.waitForFunction(async () => {
-      const k = (await caches.keys()).find((x) => x.startsWith('kith-'));
-      return k && (await (await caches.open(k)).keys()).some((r) => r.url.endsWith('/goodbooks.kith'));
-    }, null, { timeout: 60000 });
+    // A first visit downloads each part of the staged bundle once: the
+    // core through the page's prefetch, the rest through the service
+    // worker, which keeps them all (no second fetch).
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'www', 'goodbooks.json'), 'utf8'));
+    const bundle = manifest.parts.reduce((a, p) => a + p.bytes, 0);
+    await page.waitForSelector('body[data-understanding=full]', { timeout: 120000 });
+    await page.waitForFunction(async (n) => (await (await caches.open('kith-parts')).keys()).length >= n,
+      manifest.parts.length + 1, { timeout: 60000 });
+    for (const p of manifest.parts) assert.equal(server.sentBy().get(`/www/${p.file}`), p.bytes, `${p.file} sent once`);
     assert.ok(server.sent() < 1.3 * bundle, `served ${server.sent()} bytes for a ${bundle}-byte bundle`);
     assert.match(await page.locator('.msg.kith').first().textContent(), /What have you enjoyed reading lately\?/);
     await send(page, DUNE);
@@ -185,7 +188,9 @@ test('demo page', async (t) => {
       if (!k) return false;
       const c = await caches.open(k);
       const cached = (await c.keys()).map((r) => new URL(r.url).pathname);
-      return cached.length >= 10 && cached.some((x) => x.endsWith('/goodbooks.kith')) && navigator.serviceWorker.controller !== null;
+      const parts = (await (await caches.open('kith-parts')).keys()).map((r) => new URL(r.url).pathname);
+      return cached.length >= 10 && parts.some((x) => x.endsWith('/goodbooks.json'))
+        && parts.filter((x) => x.endsWith('.kith')).length >= 3 && navigator.serviceWorker.controller !== null;
     }, null, { timeout: 120000 });
     await b.ctx.setOffline(true);
     try {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -11,23 +12,104 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const TYPES = { '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json' };
 const SERVED = ['pkg', 'models', 'tests/fixtures', 'tests/browser/pages', 'www', 'benchmarks/browser'];
 
-/** Serves the repository's public folders; `sent()` is the bytes served so far. */
-export function serve() {
+const COMPRESSED = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.json', '.svg', '.webmanifest']);
+
+/**
+ * Serves the repository's public folders; `sent()` is the bytes served so
+ * far and `sentBy()` the bytes per path. Range requests get 206.
+ *
+ * Options, for tests and the first-visit benchmark:
+ * - `rate` (bytes/s) and `latency` (ms before each response): one shared
+ *   link, as a visitor's connection is;
+ * - `gzip`: text, JSON and wasm compressed as static hosts do (not .kith);
+ * - `hold(path)`: a promise the response waits for (a slow part);
+ * - `refuse(path)`: an HTTP error status to answer with (a broken deploy);
+ * - `cut(path, attempt)`: bytes after which this response's connection
+ *   drops (a flaky network), or undefined.
+ */
+export function serve(options = {}) {
   let sent = 0;
-  const server = http.createServer((req, res) => {
+  const byPath = new Map();
+  const attempts = new Map();
+  const ranges = [];
+  const zipped = new Map();
+  // One link: chunks leave in order, `rate` bytes per second in total.
+  let linkFree = 0;
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  async function throttle(n) {
+    if (!options.rate) return;
+    const now = Date.now();
+    linkFree = Math.max(linkFree, now) + (1000 * n) / options.rate;
+    if (linkFree > now) await wait(linkFree - now);
+  }
+  async function body(file, ext, wantsGzip) {
+    if (options.gzip && wantsGzip && COMPRESSED.has(ext)) {
+      const key = `${file}:${fs.statSync(file).mtimeMs}`;
+      if (!zipped.has(key)) zipped.set(key, zlib.gzipSync(fs.readFileSync(file), { level: 6 }));
+      return { data: zipped.get(key), encoding: 'gzip' };
+    }
+    return { data: fs.readFileSync(file), encoding: null };
+  }
+  const server = http.createServer(async (req, res) => {
     const url = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
     const file = path.normalize(path.join(REPO, url));
     const allowed = SERVED.some((d) => file.startsWith(path.join(REPO, d) + path.sep));
+    if (options.latency) await wait(options.latency);
     if (!allowed || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }
-    const size = fs.statSync(file).size;
-    sent += size;
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': size });
-    fs.createReadStream(file).pipe(res);
+    if (options.hold) await options.hold('/' + url);
+    const refused = options.refuse && options.refuse('/' + url);
+    if (refused) {
+      res.writeHead(refused).end();
+      return;
+    }
+    const ext = path.extname(file);
+    const { data, encoding } = await body(file, ext, /gzip/.test(req.headers['accept-encoding'] || ''));
+    const headers = { 'Content-Type': TYPES[ext] || 'application/octet-stream', 'Accept-Ranges': 'bytes' };
+    if (encoding) headers['Content-Encoding'] = encoding;
+    let start = 0;
+    let status = 200;
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range || '');
+    if (range && !encoding) {
+      start = Number(range[1]);
+      ranges.push({ path: '/' + url, start });
+      if (start >= data.length) {
+        res.writeHead(416, { 'Content-Range': `bytes */${data.length}` }).end();
+        return;
+      }
+      status = 206;
+      headers['Content-Range'] = `bytes ${start}-${data.length - 1}/${data.length}`;
+    }
+    const slice = data.subarray(start);
+    headers['Content-Length'] = slice.length;
+    const attempt = (attempts.get(url) || 0) + 1;
+    attempts.set(url, attempt);
+    const cut = options.cut ? options.cut('/' + url, attempt) : undefined;
+    res.writeHead(status, headers);
+    const CHUNK = 16384;
+    for (let at = 0; at < slice.length; at += CHUNK) {
+      const piece = slice.subarray(at, Math.min(slice.length, at + CHUNK));
+      if (cut !== undefined && at + piece.length > cut) {
+        res.destroy();
+        return;
+      }
+      await throttle(piece.length);
+      if (res.destroyed) return;
+      sent += piece.length;
+      byPath.set('/' + url, (byPath.get('/' + url) || 0) + piece.length);
+      if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+    }
+    res.end();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, sent: () => sent, close: () => server.close() })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    sent: () => sent,
+    sentBy: () => new Map(byPath),
+    ranges: () => [...ranges],
+    close: () => { server.closeAllConnections(); server.close(); },
+  })));
 }
 
 export async function browser() {
@@ -51,8 +133,8 @@ export function cosine(a, b) {
  * One test's server and browser, closed after it: every request the
  * browser makes and every page error are recorded.
  */
-export async function session(t) {
-  const server = await serve();
+export async function session(t, serverOptions = {}) {
+  const server = await serve(serverOptions);
   const b = await browser();
   const requests = [];
   const errors = [];

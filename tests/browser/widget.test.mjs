@@ -32,6 +32,12 @@ test('widget in a foreign page', async (t) => {
     assert.equal(await page.locator('kith-recommender .question').count(), 0, 'the no-questions variant asks nothing');
     const titles = await page.locator('kith-recommender .title').allTextContents();
     assert.ok(titles.some((x) => /Dune|Children|Messiah|Foundation|Hyperion/.test(x)), titles.join(' | '));
+    // The page gives it a staged bundle: the text and encoder parts land
+    // behind the first answer and the host hears of each.
+    await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-understanding' && e.detail.pending.length === 0), null, { timeout: 120000 });
+    const landed = (await events(page, 'kith-understanding')).map((e) => [e.attached, e.error]);
+    assert.deepEqual(landed, [['text', null], ['encoder', null]]);
+    assert.equal(await page.locator('kith-recommender').getAttribute('data-understanding'), 'full');
   });
 
   await t.test('picking and rating fire the host events', async () => {

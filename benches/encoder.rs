@@ -2,12 +2,19 @@
 //! weight modes, in one run (compare the ratios, not absolute times).
 //!
 //!     cargo bench --bench encoder
+//!     cargo bench --bench encoder -- agree OTHER.gguf [TEXTS.txt]
+//!
+//! `agree` compares the encoder with another conversion of the same model
+//! (a smaller word-embedding table, say): cosine of each against the fp32
+//! reference vectors (tests/fixtures/minilm_reference.json), and of the two
+//! against each other over many texts (one per line of TEXTS, default the
+//! demo catalog's titles), with the two file sizes.
 //!
 //! Needs `kith model fetch && kith model convert` first.
 
 use std::time::Instant;
 
-use kith::encoder::{Encoder, WeightMode};
+use kith::encoder::{cosine, Encoder, WeightMode};
 
 const SENTENCES: [&str; 8] = [
     "I loved Dune for its world-building and political intrigue",
@@ -25,9 +32,90 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+fn agree(path: &str, other: &str, texts: Option<&str>) {
+    let load = |p: &str| {
+        let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        (
+            bytes.len(),
+            Encoder::from_gguf_bytes(&bytes).expect("loads"),
+        )
+    };
+    let ((na, a), (nb, b)) = (load(path), load(other));
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        embedding: Vec<f32>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Fixture {
+        cases: Vec<Case>,
+    }
+    let fixture: Fixture =
+        serde_json::from_str(include_str!("../tests/fixtures/minilm_reference.json"))
+            .expect("fixture");
+    let min_against = |e: &Encoder| {
+        fixture
+            .cases
+            .iter()
+            .map(|c| cosine(&e.embed(&c.text).expect("embed"), &c.embedding))
+            .fold(1f32, f32::min)
+    };
+    let lines: Vec<String> = match texts {
+        Some(f) => std::fs::read_to_string(f)
+            .expect("texts")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => {
+            let bytes = std::fs::read("models/goodbooks.kith").expect("models/goodbooks.kith");
+            let b = kith::bundle::Bundle::from_bytes(&bytes).expect("bundle");
+            b.catalog
+                .items()
+                .iter()
+                .take(3000)
+                .map(|i| i.title.clone())
+                .collect()
+        }
+    };
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (va, vb) = (
+        a.embed_batch(&refs).expect("embed"),
+        b.embed_batch(&refs).expect("embed"),
+    );
+    let mut cos: Vec<f32> = va.iter().zip(&vb).map(|(x, y)| cosine(x, y)).collect();
+    cos.sort_by(f32::total_cmp);
+    println!(
+        "{path} ({:.1} MB): min cosine with the fp32 reference {:.5}",
+        na as f64 / 1e6,
+        min_against(&a)
+    );
+    println!(
+        "{other} ({:.1} MB): min cosine with the fp32 reference {:.5}",
+        nb as f64 / 1e6,
+        min_against(&b)
+    );
+    println!(
+        "the two over {} texts: cosine mean {:.5}, 1st percentile {:.5}, min {:.5}",
+        cos.len(),
+        cos.iter().map(|&c| c as f64).sum::<f64>() / cos.len() as f64,
+        cos[cos.len() / 100],
+        cos[0]
+    );
+}
+
 fn main() {
     let path =
         std::env::var("KITH_ENCODER").unwrap_or_else(|_| "models/all-MiniLM-L6-v2.q8.gguf".into());
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if args.first().map(String::as_str) == Some("agree") {
+        let other = args.get(1).expect("agree OTHER.gguf [TEXTS.txt]");
+        agree(&path, other, args.get(2).map(String::as_str));
+        return;
+    }
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{path}: {e} (run kith model fetch && kith model convert)"));
     println!(

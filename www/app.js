@@ -134,7 +134,6 @@ function understanding(d) {
   document.body.dataset.understanding = 'partial';
 }
 
-function scrollDown() { window.scrollTo({ top: document.body.scrollHeight, behavior: 'smooth' }); }
 
 function say(text) { const li = el('li', 'msg you', text); $('log').append(li); return li; }
 
@@ -189,6 +188,8 @@ function cards(reply) {
     const tags = li.querySelector('.tags');
     for (const t of rec.tags.slice(0, 4)) tags.append(el('li', null, t.replace(/-/g, ' ')));
     for (const b of li.querySelectorAll('button[data-kind]')) {
+      // Screen readers hear which item a button is about.
+      b.setAttribute('aria-label', `${b.getAttribute('aria-label')}: ${rec.title}`);
       b.addEventListener('click', () => {
         li.classList.add('done');
         const label = { love: 'Love it', not_for_me: 'Not for me', more_like_this: 'More like this' }[b.dataset.kind];
@@ -197,9 +198,11 @@ function cards(reply) {
       });
     }
     const panel = li.querySelector('.why-panel');
-    li.querySelector('[data-why]').addEventListener('click', () => {
+    const why = li.querySelector('[data-why]');
+    why.addEventListener('click', () => {
       if (panel.hidden) panel.replaceChildren(whyPanel(rec));
       panel.hidden = !panel.hidden;
+      why.setAttribute('aria-expanded', String(!panel.hidden));
     });
     list.append(li);
   });
@@ -232,7 +235,9 @@ function render(reply, turnToken) {
     }
     q.append(replies);
   }
-  scrollDown();
+  // The new reply comes into view from its top (on a phone the page below
+  // the conversation holds the controls: scrolling to the bottom hid it).
+  li.scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
 function renderSummary(s) {
@@ -349,6 +354,12 @@ $('delete').addEventListener('click', async () => {
 async function offlineReady() {
   if (!('serviceWorker' in navigator)) return;
   try {
+    // A later visit: the page is already controlled; the registration's
+    // update check (a network round trip) runs behind, not in the way.
+    if (navigator.serviceWorker.controller) {
+      navigator.serviceWorker.register('sw.js').catch((err) => console.warn('offline mode unavailable:', err.message));
+      return;
+    }
     await navigator.serviceWorker.register('sw.js');
     if (navigator.serviceWorker.controller) return;
     await Promise.race([

@@ -13,8 +13,10 @@
 // loaded, total} while one arrives, {type: 'understanding', attached,
 // pending, info} when it is in use, {type: 'understanding', error} if it
 // could not be had (the engine keeps answering from what it has). Parts
-// are content-addressed, so the service worker keeps them across versions
-// and this worker drops the cached parts of this catalog no longer listed.
+// are content-addressed, so they are kept in the 'kith-parts' cache across
+// versions (by the service worker, or by this worker on a page without
+// one) and read from there first; this worker drops the cached parts of
+// this catalog that the manifest no longer lists.
 //
 // Two tabs: every save is read → absorb → commit → write under a Web Lock,
 // so the other tab's newer revision is never overwritten (its changes are
@@ -110,10 +112,56 @@ const PARTS_CACHE = 'kith-parts';
 // For benchmarks (benchmarks/browser/first-visit.mjs): the wasm memory in use.
 self.kithMemory = () => ({ wasm: memoryBytes() });
 
+// The parts cache, or null where the Cache API is unavailable or refused.
+async function partsCache() {
+  try {
+    return self.caches ? await caches.open(PARTS_CACHE) : null;
+  } catch {
+    return null;
+  }
+}
+
+// A part's bytes: from the parts cache when there (a part's name never
+// changes meaning, so a kept copy is always right), else downloaded and
+// kept. With the demo's service worker the download is kept there already;
+// a widget on a page without one keeps its parts here, so its next visit
+// downloads nothing. A full or refused cache only costs the next visit.
+async function partBytes(url, onProgress) {
+  const cache = await partsCache();
+  if (cache) {
+    const hit = await cache.match(url).catch(() => null);
+    if (hit) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      if (onProgress) onProgress(bytes.length, bytes.length);
+      return bytes;
+    }
+  }
+  const bytes = await fetchBytes(url, onProgress);
+  if (cache && !(await cache.match(url).catch(() => null))) {
+    await cache.put(url, new Response(bytes)).catch((err) => console.warn('kith: part not kept:', err && err.message));
+  }
+  return bytes;
+}
+
+// The manifest: the network's copy (a new catalog version is seen at
+// once), else the last kept one (offline).
+async function manifestText(url) {
+  const cache = await partsCache();
+  try {
+    const bytes = await fetchBytes(url);
+    if (cache) await cache.put(url, new Response(bytes)).catch(() => {});
+    return new TextDecoder().decode(bytes);
+  } catch (err) {
+    const kept = cache ? await cache.match(url).catch(() => null) : null;
+    if (kept) return kept.text();
+    throw err;
+  }
+}
+
 // The parts a manifest lists, with absolute URLs, core first.
 async function manifestParts(url) {
-  const text = new TextDecoder().decode(await fetchBytes(url));
-  const manifest = readManifest(text);
+  const absolute = new URL(url, self.location.href).href;
+  const manifest = readManifest(await manifestText(absolute));
   return manifest.parts.map((p) => ({ ...p, url: new URL(p.file, new URL(url, self.location.href)).href }));
 }
 
@@ -126,7 +174,8 @@ async function pruneParts(url, parts) {
     const cache = await caches.open(PARTS_CACHE);
     for (const req of await cache.keys()) {
       const path = new URL(req.url).pathname;
-      if (path.startsWith(stem) && path.endsWith('.kith') && !keep.has(path)) await cache.delete(req);
+      const part = path.startsWith(stem) && /^(core|text|encoder)\.[0-9a-f]+\.kith$/.test(path.slice(stem.length));
+      if (part && !keep.has(path)) await cache.delete(req);
     }
   } catch (err) {
     console.warn('kith: could not tidy cached parts:', err && err.message);
@@ -140,7 +189,7 @@ async function loadRest(parts) {
     const part = parts[k];
     const pending = parts.slice(k).map((p) => p.part);
     try {
-      const bytes = await fetchBytes(part.url, (loaded, total) =>
+      const bytes = await partBytes(part.url, (loaded, total) =>
         postMessage({ type: 'understanding', part: part.part, pending, loaded, total: total || part.bytes }));
       let refused = null;
       let ms = 0;
@@ -170,7 +219,7 @@ const ops = {
       const parts = await manifestParts(bundle);
       mark('manifest');
       const core = parts[0];
-      const bytes = await fetchBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }));
+      const bytes = await partBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }));
       mark('core downloaded');
       kith = new Kith(bytes);
       mark('core loaded');

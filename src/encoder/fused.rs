@@ -17,6 +17,12 @@ use super::EncoderError;
 enum Embeddings {
     /// Q8_0 blocks: 32 values per (f16 scale, 32 × i8), 34 bytes.
     Q8(Vec<u8>),
+    /// Q4_1 blocks: 32 values per (f16 scale d, f16 minimum m, 16 bytes of
+    /// nibbles), 20 bytes; value = nibble × d + m, low nibbles first.
+    Q4_1(Vec<u8>),
+    /// Q5_1 blocks: 32 values per (f16 d, f16 m, 4 bytes of fifth bits,
+    /// 16 bytes of nibbles), 24 bytes; value = (nibble | bit << 4) × d + m.
+    Q5_1(Vec<u8>),
     /// Plain f32 rows.
     F32(Vec<f32>),
 }
@@ -123,6 +129,8 @@ impl FusedBert {
             .map_err(|e| EncoderError::Format(format!("word embeddings: {e}")))?;
         let word = match word_q.dtype() {
             GgmlDType::Q8_0 if h % 32 == 0 => Embeddings::Q8(word_q.data()?.into_owned()),
+            GgmlDType::Q4_1 if h % 32 == 0 => Embeddings::Q4_1(word_q.data()?.into_owned()),
+            GgmlDType::Q5_1 if h % 32 == 0 => Embeddings::Q5_1(word_q.data()?.into_owned()),
             _ => Embeddings::F32(
                 word_q
                     .dequantize(&Device::Cpu)?
@@ -168,11 +176,46 @@ impl FusedBert {
             }
             Embeddings::Q8(bytes) => {
                 let blocks = h / 32;
-                let row = &bytes[id * blocks * 34..(id + 1) * blocks * 34];
+                let Some(row) = bytes.get(id * blocks * 34..(id + 1) * blocks * 34) else {
+                    return;
+                };
                 for (b, block) in row.chunks_exact(34).enumerate() {
                     let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
                     for (k, &q) in block[2..].iter().enumerate() {
                         out[b * 32 + k] += d * (q as i8) as f32;
+                    }
+                }
+            }
+            Embeddings::Q4_1(bytes) => {
+                let blocks = h / 32;
+                let Some(row) = bytes.get(id * blocks * 20..(id + 1) * blocks * 20) else {
+                    return;
+                };
+                for (b, block) in row.chunks_exact(20).enumerate() {
+                    let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
+                    let m = f16::from_le_bytes([block[2], block[3]]).to_f32();
+                    let o = &mut out[b * 32..(b + 1) * 32];
+                    for (k, &q) in block[4..].iter().enumerate() {
+                        o[k] += f32::from(q & 0x0F) * d + m;
+                        o[k + 16] += f32::from(q >> 4) * d + m;
+                    }
+                }
+            }
+            Embeddings::Q5_1(bytes) => {
+                let blocks = h / 32;
+                let Some(row) = bytes.get(id * blocks * 24..(id + 1) * blocks * 24) else {
+                    return;
+                };
+                for (b, block) in row.chunks_exact(24).enumerate() {
+                    let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
+                    let m = f16::from_le_bytes([block[2], block[3]]).to_f32();
+                    let high = u32::from_le_bytes([block[4], block[5], block[6], block[7]]);
+                    let o = &mut out[b * 32..(b + 1) * 32];
+                    for (k, &q) in block[8..].iter().enumerate() {
+                        let lo = (q & 0x0F) | (((high >> k) & 1) << 4) as u8;
+                        let hi = (q >> 4) | (((high >> (k + 16)) & 1) << 4) as u8;
+                        o[k] += f32::from(lo) * d + m;
+                        o[k + 16] += f32::from(hi) * d + m;
                     }
                 }
             }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, session, ready, send } from './harness.mjs';
+import { REPO, session, ready, send, audit } from './harness.mjs';
 
 const DUNE = 'I loved Dune for its world-building and political intrigue';
 
@@ -184,7 +184,7 @@ test('demo page', async (t) => {
     await p3.evaluate(() => navigator.serviceWorker.ready);
     await p3.waitForFunction(async () => {
       const keys = await caches.keys();
-      const k = keys.find((x) => x.startsWith('kith-'));
+      const k = keys.find((x) => x.startsWith('kith-') && x !== 'kith-parts');
       if (!k) return false;
       const c = await caches.open(k);
       const cached = (await c.keys()).map((r) => new URL(r.url).pathname);
@@ -203,6 +203,47 @@ test('demo page', async (t) => {
       await b.ctx.setOffline(false);
       await p3.close();
     }
+  });
+
+  await t.test('on a phone: the reply in view, compact cards, keyboard and screen readers, no axe violation', async () => {
+    const phone = await newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(url);
+    await ready(phone);
+    await phone.click('#delete');
+    await phone.waitForFunction(() => document.querySelectorAll('.msg.you').length === 0);
+    assert.deepEqual(await audit(phone), [], 'the page as it opens');
+    await send(phone, DUNE);
+    // The new reply scrolls into view from its top, whatever lies below it.
+    await phone.waitForFunction(() => {
+      const r = document.querySelector('.recs:last-of-type').closest('.msg').getBoundingClientRect();
+      return r.top >= -1 && r.top < innerHeight / 2;
+    }, null, { timeout: 5000 });
+    // Compact cards: one row of actions each, and several cards per screen.
+    const rows = await phone.$$eval('.recs:last-of-type .card', (cards) => cards.map((c) => {
+      const tops = [...c.querySelectorAll('.actions button')].map((b) => Math.round(b.getBoundingClientRect().top));
+      return { rows: new Set(tops).size, height: c.getBoundingClientRect().height };
+    }));
+    assert.ok(rows.every((r) => r.rows === 1), JSON.stringify(rows));
+    const tallest = Math.max(...rows.map((r) => r.height));
+    assert.ok(tallest < 844 / 2.5, `cards up to ${tallest}px tall on an 844px screen`);
+    // Screen readers hear each reply: the conversation is a live region.
+    assert.equal(await phone.$eval('.recs:last-of-type', (n) => n.closest('[aria-live]') !== null), true);
+    // Every action names its item; "Why this?" works from the keyboard.
+    const label = await phone.locator('.recs:last-of-type .card').first().locator('button[data-kind=love]').getAttribute('aria-label');
+    assert.match(label, /^Love it: /);
+    await phone.focus('#say');
+    let steps = 0;
+    while (!(await phone.evaluate(() => document.activeElement.matches('.card [data-why]'))) && steps++ < 20) {
+      await phone.keyboard.press('Shift+Tab');
+    }
+    assert.ok(steps <= 20, 'Shift+Tab from the input reaches the last card');
+    await phone.keyboard.press('Enter');
+    assert.equal(await phone.evaluate(() => document.activeElement.getAttribute('aria-expanded')), 'true');
+    assert.deepEqual(await audit(phone), [], 'after a turn, a "why" panel open');
+    await phone.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(await audit(phone), [], 'on a desktop screen');
+    await phone.close();
   });
 
   await t.test('no request leaves the page origin, and no page errors', () => {

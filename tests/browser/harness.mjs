@@ -16,7 +16,9 @@ const COMPRESSED = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.json', '.
 
 /**
  * Serves the repository's public folders; `sent()` is the bytes served so
- * far and `sentBy()` the bytes per path. Range requests get 206.
+ * far and `sentBy()` the bytes per path. Range requests get 206; every
+ * response carries an ETag and `Cache-Control: no-cache`, as static hosts
+ * commonly serve, so a browser revalidates what it kept (304).
  *
  * Options, for tests and the first-visit benchmark:
  * - `rate` (bytes/s) and `latency` (ms before each response): one shared
@@ -66,8 +68,16 @@ export function serve(options = {}) {
       return;
     }
     const ext = path.extname(file);
+    const stat = fs.statSync(file);
+    // Validators as static hosts send them: a browser revalidates (304).
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { ETag: etag }).end();
+      return;
+    }
     const { data, encoding } = await body(file, ext, /gzip/.test(req.headers['accept-encoding'] || ''));
-    const headers = { 'Content-Type': TYPES[ext] || 'application/octet-stream', 'Accept-Ranges': 'bytes' };
+    const headers = { 'Content-Type': TYPES[ext] || 'application/octet-stream', 'Accept-Ranges': 'bytes', ETag: etag,
+      'Last-Modified': stat.mtime.toUTCString(), 'Cache-Control': 'no-cache' };
     if (encoding) headers['Content-Encoding'] = encoding;
     let start = 0;
     let status = 200;
@@ -160,4 +170,21 @@ export async function send(page, text) {
   await page.fill('#say', text);
   await page.press('#say', 'Enter');
   await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, before, { timeout: 30000 });
+}
+
+const AXE = fs.readFileSync(path.join(REPO, 'tests/browser/node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's accessibility audit of the page as it is now (WCAG 2.1 A and
+ * AA rules and axe's best practices): the violations, each with the
+ * selectors of the offending nodes, as a readable list. `selector` limits
+ * it to one element (a widget in a host page whose own styles are not ours).
+ */
+export async function audit(page, selector) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async (selector) => (await window.axe.run(selector ? { include: [[selector]] } : document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations'],
+  })).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })), selector);
+  return violations;
 }

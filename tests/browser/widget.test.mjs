@@ -4,7 +4,7 @@
 // and renders catalog and visitor text as text. Needs www/ staged.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { session } from './harness.mjs';
+import { session, audit } from './harness.mjs';
 
 const events = (page, type) => page.evaluate((t) => window.kithEvents.filter((e) => e.type === t).map((e) => e.detail), type);
 
@@ -65,6 +65,10 @@ test('widget in a foreign page', async (t) => {
       [[id, 'accepted', 'no-questions'], [other, 'rejected', 'no-questions']].sort());
   });
 
+  await t.test('no accessibility violation in the widget (axe-core)', async () => {
+    assert.deepEqual(await audit(page, 'kith-recommender'), []);
+  });
+
   await t.test('styles do not leak either way', async () => {
     const style = (sel, prop) => page.evaluate(([sel, prop]) => {
       const host = document.querySelector('kith-recommender').shadowRoot;
@@ -95,6 +99,17 @@ test('widget in a foreign page', async (t) => {
     const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
     assert.deepEqual(foreign, []);
     assert.deepEqual(errors, []);
+  });
+
+  await t.test('on the next visit the widget downloads no part again (no service worker needed)', async () => {
+    const parts = () => [...server.sentBy()].filter(([p]) => p.endsWith('.kith')).reduce((a, [, n]) => a + n, 0);
+    const before = parts();
+    assert.ok(before > 20e6, `${before} bytes of parts on the first visit`);
+    const p2 = await b.ctx.newPage();
+    await p2.goto(`${server.url}/tests/browser/pages/bookshop.html`);
+    await p2.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-understanding' && e.detail.pending.length === 0), null, { timeout: 120000 });
+    assert.equal(parts(), before, 'every part came from the parts cache');
+    await p2.close();
   });
 
   await t.test('a missing bundle is a clear message and a kith-error event', async () => {

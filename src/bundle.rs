@@ -36,8 +36,8 @@ pub const MAGIC: &[u8; 8] = b"KITHBNDL";
 pub const VERSION: u32 = 2;
 /// The oldest format version this build reads.
 pub const OLDEST_VERSION: u32 = 1;
-/// Largest catalog JSON a bundle may declare (decompression-bomb guard).
-const MAX_CATALOG_JSON: u64 = 1 << 31;
+/// Largest plain size a compressed section may declare (decompression-bomb guard).
+const MAX_PLAIN_SECTION: u64 = 1 << 31;
 
 const NAME_LEN: usize = 16;
 const ENTRY_LEN: usize = NAME_LEN + 8 + 8 + 4;
@@ -346,8 +346,9 @@ fn read_mf(bytes: &[u8]) -> Result<MfModel, BundleError> {
     read_mf_as("mf", bytes, false)
 }
 
-/// Version 2's MF section: the same header, then per item a bias, a scale
-/// and `dim` int8 values (factor = value × scale). A quarter of the f32
+/// Version 2's MF section (stored through [`zlib`]): the same header, then
+/// the item biases, a scale per item and `dim` int8 values per item
+/// (factor = value × scale). A quarter of the f32
 /// size, which every visitor downloads; docs/BENCHMARKS.md §4 measures the
 /// ranking cost.
 fn write_mf_q8(m: &MfModel) -> Vec<u8> {
@@ -439,34 +440,31 @@ fn read_mf_as(
     Ok(m)
 }
 
-/// Version 2's catalog section: the JSON's length (u64), then the JSON
-/// compressed with zlib (2.7 MB → 0.6 MB on the demo catalog).
-fn write_catalog_zlib(catalog: &Catalog) -> Vec<u8> {
-    let plain = json(&catalog.items());
-    let mut w = Writer::default();
-    w.0.extend_from_slice(&(plain.len() as u64).to_le_bytes());
-    w.0.extend(miniz_oxide::deflate::compress_to_vec_zlib(&plain, 6));
-    w.0
+/// A compressed section's payload: the plain length (u64), then the bytes
+/// compressed with zlib. Version 2 stores the catalog JSON this way (2.7 MB
+/// → 0.6 MB on the demo catalog) and the int8 MF section (−10%).
+fn zlib(plain: &[u8]) -> Vec<u8> {
+    let mut out = (plain.len() as u64).to_le_bytes().to_vec();
+    out.extend(miniz_oxide::deflate::compress_to_vec_zlib(plain, 9));
+    out
 }
 
-fn read_catalog_zlib(bytes: &[u8]) -> Result<Vec<u8>, BundleError> {
-    const SECTION: &str = "catalog_zlib";
+/// The plain bytes of a [`zlib`] payload, refusing more than
+/// `MAX_PLAIN_SECTION` (a decompression bomb) or a length that disagrees.
+fn unzlib(section: &'static str, bytes: &[u8]) -> Result<Vec<u8>, BundleError> {
     let (len, stream) = bytes
         .split_first_chunk::<8>()
-        .ok_or_else(|| invalid(SECTION, "ends early"))?;
+        .ok_or_else(|| invalid(section, "ends early"))?;
     let declared = u64::from_le_bytes(*len);
-    if declared > MAX_CATALOG_JSON {
-        return Err(invalid(
-            SECTION,
-            format!("declares {declared} bytes of JSON"),
-        ));
+    if declared > MAX_PLAIN_SECTION {
+        return Err(invalid(section, format!("declares {declared} plain bytes")));
     }
     let plain = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(stream, declared as usize)
-        .map_err(|e| invalid(SECTION, format!("does not decompress ({:?})", e.status)))?;
+        .map_err(|e| invalid(section, format!("does not decompress ({:?})", e.status)))?;
     if plain.len() as u64 != declared {
         return Err(invalid(
-            SECTION,
-            format!("holds {} bytes of JSON, declares {declared}", plain.len()),
+            section,
+            format!("holds {} plain bytes, declares {declared}", plain.len()),
         ));
     }
     Ok(plain)
@@ -558,9 +556,9 @@ impl Bundle {
     fn sections(&self) -> Vec<(&'static str, Vec<u8>)> {
         let mut sections: Vec<(&'static str, Vec<u8>)> = vec![
             ("meta", json(&self.meta)),
-            ("catalog_zlib", write_catalog_zlib(&self.catalog)),
+            ("catalog_zlib", zlib(&json(&self.catalog.items()))),
             ("attributes", json(&self.attributes)),
-            ("mf_q8", write_mf_q8(&self.mf)),
+            ("mf_q8", zlib(&write_mf_q8(&self.mf))),
         ];
         if !self.item_embeddings.is_empty() {
             sections.push(("item_embeddings", write_embeddings(&self.item_embeddings)));
@@ -636,13 +634,13 @@ impl Bundle {
         };
         let meta: BundleMeta = from_json("meta", need("meta")?)?;
         let items: Vec<Item> = match get("catalog_zlib") {
-            Some(z) => from_json("catalog_zlib", &read_catalog_zlib(z)?)?,
+            Some(z) => from_json("catalog_zlib", &unzlib("catalog_zlib", z)?)?,
             None => from_json("catalog", need("catalog")?)?,
         };
         let catalog = Catalog::new(items).map_err(|e| invalid("catalog", e))?;
         let attributes: AttributeStats = from_json("attributes", need("attributes")?)?;
         let mf = match get("mf_q8") {
-            Some(q) => read_mf_as("mf_q8", q, true)?,
+            Some(q) => read_mf_as("mf_q8", &unzlib("mf_q8", q)?, true)?,
             None => read_mf(need("mf")?)?,
         };
         if mf.n_items() != catalog.len() {
@@ -845,6 +843,26 @@ fn read_table(bytes: &[u8]) -> Result<Vec<Entry<'_>>, BundleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_sections_round_trip_and_lies_are_refused() {
+        let plain = b"the same words, the same words, the same words".repeat(100);
+        let z = zlib(&plain);
+        assert!(z.len() < plain.len() / 4);
+        assert_eq!(unzlib("x", &z).unwrap(), plain);
+        // A length that disagrees with the stream, a bomb, a cut stream.
+        let mut short = z.clone();
+        short[..8].copy_from_slice(&10u64.to_le_bytes());
+        assert!(unzlib("x", &short).is_err());
+        let mut bomb = z.clone();
+        bomb[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(unzlib("x", &bomb)
+            .unwrap_err()
+            .to_string()
+            .contains("declares"));
+        assert!(unzlib("x", &z[..z.len() / 2]).is_err());
+        assert!(unzlib("x", &z[..3]).is_err());
+    }
 
     #[test]
     fn meta_from_older_bundles_still_reads() {

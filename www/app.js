@@ -276,13 +276,21 @@ function renderSummary(s) {
 let busy = Promise.resolve();
 function turn(label, action) {
   if (label) say(label);
+  const asked = performance.now();
   busy = busy.then(async () => {
     try {
-      const { reply, summary, turn: token } = await action();
+      const sent = performance.now();
+      const { reply, summary, turn: token, timings } = await action();
+      const back = performance.now();
       renderSummary(summary);
       if (reply) {
         render(reply, token);
         offerPhrasing();
+      }
+      // For benchmarks: where a turn's time went, worker and page.
+      if (timings) {
+        document.body.dataset.turnTimings = JSON.stringify({ ...timings, queued: Math.round(sent - asked),
+          worker: Math.round(back - sent), render: Math.round(performance.now() - back), total: Math.round(performance.now() - asked) });
       }
       document.dispatchEvent(new CustomEvent('kith-shown', { detail: { ids: reply ? reply.recommendations.map((r) => r.id) : [] } }));
     } catch (err) {
@@ -381,7 +389,7 @@ async function prefetchCore(bundle) {
     || navigator.serviceWorker.controller) return;
   try {
     const url = new URL(bundle, location.href);
-    const res = await fetch(url, { cache: 'no-cache' });
+    const res = await fetch(url); // the page's <link rel=preload> when it is this manifest
     if (!res.ok) return;
     const manifest = await res.clone().json();
     const core = Array.isArray(manifest.parts) ? manifest.parts[0] : null;

@@ -261,8 +261,13 @@ const ops = {
   },
 
   async say({ text }) {
+    const t0 = performance.now();
     const reply = session.say(text);
-    return state(reply, await persist());
+    const t1 = performance.now();
+    const out = state(reply, await persist());
+    // For benchmarks: the turn itself and the save, in ms.
+    out.timings = { turn: Math.round(t1 - t0), save: Math.round(performance.now() - t1) };
+    return out;
   },
   async feedback({ id, kind }) {
     const reply = session.feedback(id, kind);

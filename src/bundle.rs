@@ -31,7 +31,7 @@ use crate::parts::{Part, PartInfo};
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"KITHBNDL";
 /// The format version this build writes. Version 2 compresses the catalog
-/// (zlib) and stores MF factors as int8 with a scale per item; version 1
+/// and the int8 MF factors (a scale per item) with zlib; version 1
 /// files (plain JSON catalog, f32 factors) still read.
 pub const VERSION: u32 = 2;
 /// The oldest format version this build reads.

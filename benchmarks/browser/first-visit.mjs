@@ -62,15 +62,20 @@ const VISITOR = `(() => {
   });
 })();`;
 
-async function visit(page, server, go) {
+// One visit: navigate, wait for the in-page visitor's first list and for
+// full understanding (the demo page's body[data-understanding], or the
+// widget's kith-understanding with nothing pending), then read the bytes
+// per file, memory and the page's own timing marks.
+async function visit(page, server, go, widget) {
   const before = server.sentBy();
   await go();
   await page.waitForFunction(() => window.kithVisit && window.kithVisit.first !== undefined, null, { timeout: 300000, polling: 50 });
   const v = await page.evaluate(() => window.kithVisit);
-  const ready = Math.round(v.ready);
-  const first = Math.round(v.first);
-  const full = Math.round(await (await page.waitForFunction(() => ['full', 'failed', 'none'].includes(document.body.dataset.understanding) && performance.now(), null, { timeout: 600000, polling: 50 })).jsonValue());
-  const understanding = await page.evaluate(() => document.body.dataset.understanding);
+  const done = widget
+    ? () => window.kithEvents.some((e) => e.type === 'kith-understanding' && e.detail.pending.length === 0) && performance.now()
+    : () => ['full', 'failed', 'none'].includes(document.body.dataset.understanding) && performance.now();
+  const full = Math.round(await (await page.waitForFunction(done, null, { timeout: 600000, polling: 20 })).jsonValue());
+  const understanding = widget ? 'full' : await page.evaluate(() => document.body.dataset.understanding);
   const after = server.sentBy();
   const bytes = {};
   for (const [p, n] of after) {
@@ -80,35 +85,18 @@ async function visit(page, server, go) {
   const worker = page.workers()[0];
   const wasm = worker ? (await worker.evaluate(() => (self.kithMemory ? self.kithMemory().wasm : 0))) : 0;
   const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
-  const timings = JSON.parse(await page.evaluate(() => document.body.dataset.timings || '{}'));
-
-  const attach = await page.evaluate(() => ({ text: document.body.dataset.attachtext, encoder: document.body.dataset.attachencoder }));
-  timings['attach text (ms)'] = Number(attach.text);
-  timings['attach encoder (ms)'] = Number(attach.encoder);
-  Object.assign(timings, Object.fromEntries(Object.entries(JSON.parse(await page.evaluate(() => document.body.dataset.turnTimings || '{}'))).map(([k, v]) => [`first ${k} (ms)`, v])));
-  return { ready, first, full, understanding, bytes, wasm, heap, timings };
-}
-
-// The widget: ready at kith-ready, the first list at kith-shown, full
-// understanding when kith-understanding says nothing is pending.
-async function visitWidget(page, server, go) {
-  const before = server.sentBy();
-  await go();
-  await page.waitForFunction(() => window.kithVisit && window.kithVisit.first !== undefined, null, { timeout: 300000, polling: 50 });
-  const v = await page.evaluate(() => window.kithVisit);
-  const ready = Math.round(v.ready);
-  const first = Math.round(v.first);
-  const full = Math.round(await (await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-understanding' && e.detail.pending.length === 0) && performance.now(), null, { timeout: 600000, polling: 20 })).jsonValue());
-  const after = server.sentBy();
-  const bytes = {};
-  for (const [p, n] of after) {
-    const d = n - (before.get(p) || 0);
-    if (d > 0) bytes[p] = d;
+  // The demo page's marks: the worker's start-up, the attaches, the first turn.
+  const marks = await page.evaluate(() => {
+    const d = document.body.dataset;
+    return { start: d.timings || '{}', turn: d.turnTimings || '{}', text: d.attachtext, encoder: d.attachencoder };
+  });
+  const timings = JSON.parse(marks.start);
+  if (!widget) {
+    timings['attach text (ms)'] = Number(marks.text);
+    timings['attach encoder (ms)'] = Number(marks.encoder);
+    for (const [k, ms] of Object.entries(JSON.parse(marks.turn))) timings[`first ${k} (ms)`] = ms;
   }
-  const worker = page.workers()[0];
-  const wasm = worker ? (await worker.evaluate(() => (self.kithMemory ? self.kithMemory().wasm : 0))) : 0;
-  const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
-  return { ready, first, full, understanding: 'full', bytes, wasm, heap, timings: {} };
+  return { ready: Math.round(v.ready), first: Math.round(v.first), full, understanding, bytes, wasm, heap, timings };
 }
 
 const runs = [];
@@ -120,8 +108,8 @@ for (let r = 0; r < RUNS; r++) {
     await page.addInitScript(VISITOR);
     if (WIDGET) {
       const url = `${server.url}/tests/browser/pages/bookshop.html`;
-      const cold = await visitWidget(page, server, () => page.goto(url));
-      const warm = await visitWidget(page, server, () => page.reload());
+      const cold = await visit(page, server, () => page.goto(url), true);
+      const warm = await visit(page, server, () => page.reload(), true);
       runs.push({ cold, warm });
       continue;
     }

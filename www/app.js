@@ -2,6 +2,7 @@
 // Every piece of catalog or visitor text is set with textContent, never HTML.
 
 import { KithClient } from './kith-client.js';
+import { prefetchCore } from './kith-prefetch.js';
 
 const $ = (id) => document.getElementById(id);
 let kith = null;
@@ -380,40 +381,10 @@ async function offlineReady() {
 }
 
 // A first visit: while the service worker installs (downloading the wasm),
-// fetch the staged bundle's manifest and its small core part into the
-// parts cache, so the two downloads share the link instead of following
-// each other and the worker finds the core there (www/sw.js). Only the
-// first part's file name is read here; Rust checks everything.
-async function prefetchCore(bundle) {
-  if (!/\.json$/.test(bundle) || !('serviceWorker' in navigator) || !('caches' in window)
-    || navigator.serviceWorker.controller) return;
-  try {
-    const url = new URL(bundle, location.href);
-    const res = await fetch(url); // the page's <link rel=preload> when it is this manifest
-    if (!res.ok) return;
-    const manifest = await res.clone().json();
-    const core = Array.isArray(manifest.parts) ? manifest.parts[0] : null;
-    if (!core || core.part !== 'core' || typeof core.file !== 'string') return;
-    const coreUrl = new URL(core.file, url);
-    if (coreUrl.origin !== location.origin) return;
-    const got = await fetch(coreUrl);
-    if (got.status !== 200 || !got.body) return;
-    const reader = got.body.getReader();
-    const chunks = [];
-    let loaded = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.length;
-      progress(loaded, core.bytes || 0);
-    }
-    const cache = await caches.open('kith-parts');
-    await cache.put(url.pathname, res);
-    await cache.put(coreUrl.pathname, new Response(new Blob(chunks), { headers: { 'Content-Type': 'application/octet-stream' } }));
-  } catch (err) {
-    console.warn('kith: could not prefetch the bundle:', err.message); // the worker downloads it instead
-  }
+// the core part is fetched into the parts cache (www/kith-prefetch.js).
+function prefetch(bundle) {
+  if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) return null;
+  return prefetchCore(bundle, location.href, progress);
 }
 
 (async () => {
@@ -423,7 +394,7 @@ async function prefetchCore(bundle) {
     // (same origin only).
     const asked = new URLSearchParams(location.search).get('bundle');
     const bundle = asked && /^[\w.-]+\.(kith|json)$/.test(asked) ? asked : 'goodbooks.json';
-    await Promise.all([offlineReady(), prefetchCore(bundle)]);
+    await Promise.all([offlineReady(), prefetch(bundle)]);
     kith = new KithClient();
     kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
     kith.addEventListener('changed', changed);

@@ -30,6 +30,7 @@
 import init, {
   Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything, fetchBytes, readManifest, memoryBytes,
 } from './pkg/kith.js';
+import { PARTS_CACHE, prefetchCore } from './kith-prefetch.js';
 
 const PHRASE_TOP = 3;
 let phraser = null;
@@ -107,7 +108,6 @@ function pump() {
   setTimeout(pump, 0);
 }
 
-const PARTS_CACHE = 'kith-parts';
 
 // For benchmarks (benchmarks/browser/first-visit.mjs): the wasm memory in use.
 self.kithMemory = () => ({ wasm: memoryBytes() });
@@ -158,10 +158,11 @@ async function manifestText(url) {
   }
 }
 
-// The parts a manifest lists, with absolute URLs, core first.
-async function manifestParts(url) {
+// The parts a manifest lists, with absolute URLs, core first; `text` is
+// the manifest when it was fetched already.
+async function manifestParts(url, text) {
   const absolute = new URL(url, self.location.href).href;
-  const manifest = readManifest(await manifestText(absolute));
+  const manifest = readManifest(text || await manifestText(absolute));
   return manifest.parts.map((p) => ({ ...p, url: new URL(p.file, new URL(url, self.location.href)).href }));
 }
 
@@ -212,11 +213,13 @@ const ops = {
     // Where the time goes (ms since the worker started), for benchmarks.
     const timings = { start: Math.round(performance.now()) };
     const mark = (name) => { timings[name] = Math.round(performance.now()); };
+    // The manifest and core part download while the wasm compiles.
+    const early = prefetchCore(bundle, self.location.href, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
     await init();
     mark('wasm');
     let rest = [];
     if (/\.json([?#]|$)/.test(bundle)) {
-      const parts = await manifestParts(bundle);
+      const parts = await manifestParts(bundle, await early);
       mark('manifest');
       const core = parts[0];
       const bytes = await partBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }));

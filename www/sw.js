@@ -14,7 +14,7 @@
 importScripts('./sw-version.js');
 const CACHE = `kith-${self.KITH_VERSION}`;
 const PARTS = 'kith-parts';
-const FILES = ['./index.html', './style.css', './app.js', './kith-client.js', './kith-widget.js', './kith-worker.js',
+const FILES = ['./index.html', './style.css', './app.js', './kith-client.js', './kith-prefetch.js', './kith-widget.js', './kith-worker.js',
   './manifest.webmanifest',
   './icon.svg', './pkg/kith.js', './pkg/kith_bg.wasm'];
 

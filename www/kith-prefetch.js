@@ -1,0 +1,48 @@
+// The small core part of a staged bundle, fetched ahead of the wasm engine
+// into the parts cache, where the worker looks first (kith-worker.js).
+// The demo page calls it while its service worker installs, and the worker
+// while the wasm compiles, so the core part and the wasm share the link
+// instead of following each other. Only the first part's file name is read
+// here; Rust checks the manifest and the part when they are loaded.
+export const PARTS_CACHE = 'kith-parts';
+
+/**
+ * Fetches the manifest at `bundle` (resolved against `base`) and the core
+ * part it lists into the parts cache, calling `onProgress(loaded, total)`.
+ * Resolves with the manifest's text, or null when there is nothing to
+ * prefetch or it failed (the worker then downloads everything itself).
+ */
+export async function prefetchCore(bundle, base, onProgress) {
+  if (!/\.json([?#]|$)/.test(bundle) || !self.caches) return null;
+  try {
+    const url = new URL(bundle, base);
+    const res = await fetch(url); // a page's <link rel=preload> when it is this manifest
+    if (!res.ok) return null;
+    const text = await res.text();
+    const manifest = JSON.parse(text);
+    const core = Array.isArray(manifest.parts) ? manifest.parts[0] : null;
+    if (!core || core.part !== 'core' || typeof core.file !== 'string') return null;
+    const coreUrl = new URL(core.file, url);
+    if (coreUrl.origin !== url.origin) return text;
+    const cache = await caches.open(PARTS_CACHE);
+    if (await cache.match(coreUrl.href)) return text;
+    const got = await fetch(coreUrl);
+    if (got.status !== 200 || !got.body) return text;
+    const reader = got.body.getReader();
+    const chunks = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      if (onProgress) onProgress(loaded, core.bytes || 0);
+    }
+    await cache.put(url.href, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
+    await cache.put(coreUrl.href, new Response(new Blob(chunks), { headers: { 'Content-Type': 'application/octet-stream' } }));
+    return text;
+  } catch (err) {
+    console.warn('kith: could not prefetch the bundle:', err && err.message);
+    return null;
+  }
+}

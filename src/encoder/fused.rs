@@ -27,6 +27,20 @@ enum Embeddings {
     F32(Vec<f32>),
 }
 
+/// The blocks (of `size` bytes, 32 values each) of word row `id` in a
+/// table `h` wide, or None past the table's end.
+fn row_blocks(
+    bytes: &[u8],
+    id: usize,
+    h: usize,
+    size: usize,
+) -> Option<std::slice::ChunksExact<'_, u8>> {
+    let len = h / 32 * size;
+    bytes
+        .get(id * len..(id + 1) * len)
+        .map(|row| row.chunks_exact(size))
+}
+
 type Layer = LayerWeights<Int8Linear, (Vec<f32>, Vec<f32>)>;
 
 /// The network with int8 linear layers.
@@ -175,43 +189,33 @@ impl FusedBert {
                 }
             }
             Embeddings::Q8(bytes) => {
-                let blocks = h / 32;
-                let Some(row) = bytes.get(id * blocks * 34..(id + 1) * blocks * 34) else {
+                let Some(row) = row_blocks(bytes, id, h, 34) else {
                     return;
                 };
-                for (b, block) in row.chunks_exact(34).enumerate() {
+                for (b, block) in row.enumerate() {
                     let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
                     for (k, &q) in block[2..].iter().enumerate() {
                         out[b * 32 + k] += d * (q as i8) as f32;
                     }
                 }
             }
-            Embeddings::Q4_1(bytes) => {
-                let blocks = h / 32;
-                let Some(row) = bytes.get(id * blocks * 20..(id + 1) * blocks * 20) else {
+            // Q4_1 is Q5_1 without the fifth bits.
+            Embeddings::Q4_1(bytes) | Embeddings::Q5_1(bytes) => {
+                let five = matches!(self.word, Embeddings::Q5_1(_));
+                let Some(row) = row_blocks(bytes, id, h, if five { 24 } else { 20 }) else {
                     return;
                 };
-                for (b, block) in row.chunks_exact(20).enumerate() {
+                for (b, block) in row.enumerate() {
                     let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
                     let m = f16::from_le_bytes([block[2], block[3]]).to_f32();
+                    let (high, nibbles) = if five {
+                        let high = u32::from_le_bytes([block[4], block[5], block[6], block[7]]);
+                        (high, &block[8..])
+                    } else {
+                        (0, &block[4..])
+                    };
                     let o = &mut out[b * 32..(b + 1) * 32];
-                    for (k, &q) in block[4..].iter().enumerate() {
-                        o[k] += f32::from(q & 0x0F) * d + m;
-                        o[k + 16] += f32::from(q >> 4) * d + m;
-                    }
-                }
-            }
-            Embeddings::Q5_1(bytes) => {
-                let blocks = h / 32;
-                let Some(row) = bytes.get(id * blocks * 24..(id + 1) * blocks * 24) else {
-                    return;
-                };
-                for (b, block) in row.chunks_exact(24).enumerate() {
-                    let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
-                    let m = f16::from_le_bytes([block[2], block[3]]).to_f32();
-                    let high = u32::from_le_bytes([block[4], block[5], block[6], block[7]]);
-                    let o = &mut out[b * 32..(b + 1) * 32];
-                    for (k, &q) in block[8..].iter().enumerate() {
+                    for (k, &q) in nibbles.iter().enumerate() {
                         let lo = (q & 0x0F) | (((high >> k) & 1) << 4) as u8;
                         let hi = (q >> 4) | (((high >> (k + 16)) & 1) << 4) as u8;
                         o[k] += f32::from(lo) * d + m;

@@ -38,6 +38,15 @@ pub const VERSION: u32 = 2;
 pub const OLDEST_VERSION: u32 = 1;
 /// Largest plain size a compressed section may declare (decompression-bomb guard).
 const MAX_PLAIN_SECTION: u64 = 1 << 31;
+/// Largest MF dimension a bundle may declare: every turn solves a dim × dim
+/// system, so an absurd stored dimension would cost gigabytes or minutes
+/// per turn (trained models use 16–256).
+pub const MAX_MF_DIM: usize = 1024;
+/// Largest embedding dimension a bundle may declare (MiniLM's is 384).
+pub const MAX_EMBEDDING_DIM: usize = 4096;
+/// Largest magnitude of a stored MF factor or bias. Trained values are
+/// a few units; far larger ones overflow the fold-in's sums to infinity.
+const MAX_MF_VALUE: f32 = 1.0e4;
 
 const NAME_LEN: usize = 16;
 const ENTRY_LEN: usize = NAME_LEN + 8 + 8 + 4;
@@ -333,6 +342,12 @@ fn read_embeddings(
     let mut r = Reader::new(section, bytes);
     let dim = r.u32()? as usize;
     let rows = r.u32()? as usize;
+    if dim > MAX_EMBEDDING_DIM {
+        return Err(invalid(
+            section,
+            format!("dimension {dim} is above the limit of {MAX_EMBEDDING_DIM}"),
+        ));
+    }
     let scales = r.f32s(rows)?;
     let n = rows
         .checked_mul(dim)
@@ -398,6 +413,12 @@ fn read_mf_as(
     let mut r = Reader::new(section, bytes);
     let dim = r.u32()? as usize;
     let n = r.u32()? as usize;
+    if dim == 0 || dim > MAX_MF_DIM {
+        return Err(invalid(
+            section,
+            format!("dimension {dim} is outside 1..={MAX_MF_DIM}"),
+        ));
+    }
     let global_bias = r.f32()?;
     let fold_in = FoldInParams {
         reg: r.f32()?,
@@ -430,10 +451,14 @@ fn read_mf_as(
         .iter()
         .chain(&factors)
         .chain([&global_bias])
-        .any(|x| !x.is_finite())
+        .any(|x| !x.is_finite() || x.abs() > MAX_MF_VALUE)
     {
-        return Err(invalid(section, "non-finite value"));
+        return Err(invalid(
+            section,
+            format!("a factor or bias is not finite or above {MAX_MF_VALUE} in magnitude"),
+        ));
     }
+    fold_in.validate().map_err(|e| invalid(section, e))?;
     let mut m = MfModel::from_items(dim, factors, item_bias).map_err(|e| invalid(section, e))?;
     m.global_bias = global_bias;
     m.fold_in = fold_in;
@@ -484,6 +509,15 @@ fn read_bridge(bytes: &[u8]) -> Result<Bridge, BundleError> {
     let text_dim = r.u32()? as usize;
     let mf_dim = r.u32()? as usize;
     let lambda = r.f32()?;
+    if text_dim > MAX_EMBEDDING_DIM || mf_dim > MAX_MF_DIM {
+        return Err(invalid(
+            "bridge",
+            format!("dimensions {text_dim}→{mf_dim} are above the limits"),
+        ));
+    }
+    if !lambda.is_finite() {
+        return Err(invalid("bridge", "its regularisation is not finite"));
+    }
     let n = text_dim
         .checked_add(1)
         .zip(mf_dim.checked_add(1))

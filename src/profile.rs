@@ -14,17 +14,25 @@ use crate::dialogue::FollowUp;
 /// The profile schema this build writes.
 pub const PROFILE_VERSION: u32 = 2;
 
+/// Largest stored profile this build reads (bytes of JSON). A year of
+/// daily conversation is well under 1 MB; anything far larger is not a
+/// profile, and reading it would cost the visitor's memory.
+pub const MAX_PROFILE_BYTES: usize = 16 << 20;
+
 /// Why a stored profile could not be used.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ProfileError {
     /// Not JSON, or not shaped like a profile.
     #[error("profile is unreadable: {0}")]
     Corrupt(String),
+    /// Larger than [`MAX_PROFILE_BYTES`].
+    #[error("profile is {0} bytes, more than a profile may be ({MAX_PROFILE_BYTES})")]
+    TooLarge(usize),
     /// Written by a newer Kith than this one.
     #[error("profile version {found} is newer than this build understands ({supported})")]
     TooNew {
         /// Version in the data.
-        found: u32,
+        found: u64,
         /// Newest version this build reads.
         supported: u32,
     },
@@ -199,6 +207,10 @@ pub struct Profile {
     /// The ranking variant the host assigned (`crate::variant`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// Fields this build does not know (written by a newer Kith of the same
+    /// schema version, or by the host): kept and written back unchanged.
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Default for Profile {
@@ -228,6 +240,7 @@ impl Default for Profile {
             last_follow_up: None,
             revision: 0,
             variant: None,
+            unknown: serde_json::Map::new(),
         }
     }
 }
@@ -261,6 +274,9 @@ impl Profile {
 
     /// Reads a stored profile of any known version, migrating it forward.
     pub fn from_json(json: &str) -> Result<Profile, ProfileError> {
+        if json.len() > MAX_PROFILE_BYTES {
+            return Err(ProfileError::TooLarge(json.len()));
+        }
         let mut value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| ProfileError::Corrupt(e.to_string()))?;
         let obj = value
@@ -269,11 +285,10 @@ impl Profile {
         let version = match obj.get("version") {
             Some(v) => v
                 .as_u64()
-                .ok_or_else(|| ProfileError::Corrupt("version is not a number".into()))?
-                as u32,
+                .ok_or_else(|| ProfileError::Corrupt("version is not a number".into()))?,
             None => 1,
         };
-        if version > PROFILE_VERSION {
+        if version > u64::from(PROFILE_VERSION) {
             return Err(ProfileError::TooNew {
                 found: version,
                 supported: PROFILE_VERSION,
@@ -304,6 +319,12 @@ impl Profile {
         }
         if !self.controls.diversity.is_finite() {
             return Err(ProfileError::Corrupt("diversity is not a number".into()));
+        }
+        let s = &self.shifts;
+        if !(s.length.is_finite() && s.recency.is_finite() && s.popularity.is_finite()) {
+            return Err(ProfileError::Corrupt(
+                "a shift is not a finite number".into(),
+            ));
         }
         Ok(())
     }
@@ -436,6 +457,33 @@ mod tests {
             Profile::from_json(r#"{"version":2,"picks":"oops"}"#),
             Err(ProfileError::Corrupt(_))
         ));
+        // 2^32 + 2 is not version 2.
+        assert!(matches!(
+            Profile::from_json(r#"{"version":4294967298}"#),
+            Err(ProfileError::TooNew {
+                found: 4294967298,
+                ..
+            })
+        ));
+        let huge = format!(
+            r#"{{"version":2,"answers":["{}"]}}"#,
+            "a".repeat(MAX_PROFILE_BYTES)
+        );
+        assert!(matches!(
+            Profile::from_json(&huge),
+            Err(ProfileError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn fields_this_build_does_not_know_are_written_back() {
+        let json = r#"{"version":2,"catalog":"c","mood_board":{"colours":["teal"]},"z":1}"#;
+        let p = Profile::from_json(json).unwrap();
+        assert_eq!(p.unknown.len(), 2);
+        let again: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(again["mood_board"]["colours"][0], "teal");
+        assert_eq!(again["z"], 1);
+        assert_eq!(Profile::from_json(&p.to_json()).unwrap(), p);
     }
 
     #[test]

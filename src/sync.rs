@@ -159,12 +159,38 @@ impl Synced {
     }
 
     /// The JSON to store now, under the next revision; the unsaved changes
-    /// count as saved from here on.
+    /// count as saved from here on. ([`Synced::to_save`] then
+    /// [`Synced::saved`], for a caller whose write cannot fail.)
     pub fn commit(&mut self) -> String {
+        let json = self.to_save();
+        self.saved();
+        json
+    }
+
+    /// The JSON to store, under the next revision. Nothing changes until
+    /// [`Synced::saved`] says the write went through, so a write that fails
+    /// (storage full, storage gone) loses nothing: the changes stay unsaved
+    /// and go into the next save.
+    pub fn to_save(&self) -> String {
+        let mut p = self.profile.clone();
+        p.revision = self.base + 1;
+        p.to_json()
+    }
+
+    /// The JSON from [`Synced::to_save`] is stored: it is the new base.
+    pub fn saved(&mut self) {
         self.base += 1;
         self.profile.revision = self.base;
         self.unsaved.clear();
-        self.profile.to_json()
+    }
+
+    /// The browser wiped storage under this tab (eviction, or the visitor
+    /// clearing site data) — not another tab's "delete everything", which
+    /// keeps the database and says so: this tab's whole profile is what is
+    /// left of it, so the next save writes all of it again.
+    pub fn keep_after_wipe(&mut self) {
+        self.base = 0;
+        self.profile.revision = 0;
     }
 }
 

@@ -581,6 +581,56 @@ fn two_tabs_lose_no_update() {
 }
 
 #[test]
+fn a_failed_write_loses_no_change_and_a_wiped_store_is_refilled_from_the_tab() {
+    use kith::sync::{Change, Synced};
+    let e = engine();
+    let say = |t: &str| Change::Say { text: t.into() };
+    let mut tab = Synced::new(e.new_profile());
+    tab.apply(&e, say("I loved Dune")).unwrap();
+    let stored = tab.commit();
+
+    // The next write fails (storage full): nothing is marked saved, and the
+    // change goes into the following save, after another tab's.
+    tab.apply(&e, say("something by Jane Austen")).unwrap();
+    let attempt = tab.to_save();
+    assert_eq!(Profile::from_json(&attempt).unwrap().revision, 2);
+    assert_eq!(tab.unsaved().len(), 1, "still unsaved after a failed write");
+    let mut other = Synced::new(e.open_profile(&stored).unwrap());
+    other.apply(&e, say("It by Stephen King")).unwrap();
+    let theirs = other.commit();
+    assert!(tab.absorb(&e, Some(&theirs)).unwrap().merged);
+    let said: Vec<String> = tab
+        .profile()
+        .history
+        .iter()
+        .map(|t| t.said.clone())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "I loved Dune",
+            "It by Stephen King",
+            "something by Jane Austen"
+        ]
+    );
+    let json = tab.to_save();
+    tab.saved();
+    assert!(tab.unsaved().is_empty());
+    assert!(
+        Profile::from_json(&json).unwrap().revision > Profile::from_json(&theirs).unwrap().revision
+    );
+
+    // Storage wiped under the tab: the tab's whole profile is written again
+    // (absorbing "nothing stored" would have kept only unsaved changes).
+    tab.apply(&e, say("no horror")).unwrap();
+    tab.keep_after_wipe();
+    assert!(!tab.absorb(&e, None).unwrap().merged);
+    let rewritten = Profile::from_json(&tab.commit()).unwrap();
+    assert_eq!(rewritten.history.len(), 4);
+    assert_eq!(rewritten.revision, 1);
+}
+
+#[test]
 fn variants_change_the_ranking_and_label_events() {
     let e = engine();
     let mut p = e.new_profile();

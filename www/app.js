@@ -104,6 +104,50 @@ function progress(loaded, total) {
   if (total) $('bar-fill').style.width = `${Math.min(100, (100 * loaded) / total)}%`;
 }
 
+// What the visitor must know about where their profile lives: a save that
+// failed (storage full or gone — the change stays in this tab and is saved
+// with the next one), storage the browser wiped (written back from this
+// tab), or storage the browser may clear when it needs space.
+function storageNotice(r) {
+  const note = $('storage-note');
+  if (r && r.saveProblem === 'newer version') {
+    note.textContent = 'A newer version of Kith saved your profile in another tab. Reload this page to continue with it; what you do here until then is not saved.';
+    note.hidden = false;
+    document.body.dataset.storage = 'newer';
+  } else if (r && r.saveProblem) {
+    const full = /quota/i.test(r.saveProblem);
+    note.textContent = full
+      ? 'This browser has no room left to save your profile: your latest changes are kept in this tab only. Export your profile to keep a copy.'
+      : `Your profile could not be saved in this browser (${r.saveProblem}): your latest changes are kept in this tab only. Export your profile to keep a copy.`;
+    note.hidden = false;
+    document.body.dataset.storage = full ? 'full' : 'failed';
+  } else if (r && r.wiped) {
+    note.textContent = 'This browser cleared its stored data: your profile was saved again from this tab.';
+    note.hidden = false;
+    document.body.dataset.storage = 'restored';
+  } else if (r && document.body.dataset.storage && document.body.dataset.storage !== 'best-effort') {
+    note.hidden = true;
+    delete document.body.dataset.storage;
+    askToKeep();
+  }
+}
+
+// Storage a browser may clear under pressure unless the page asks to keep
+// it; when the browser says no, the visitor is told, and export is at hand.
+async function askToKeep() {
+  if (!navigator.storage || !navigator.storage.persist) return;
+  try {
+    const kept = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+    if (kept || document.body.dataset.storage) return;
+    const note = $('storage-note');
+    note.textContent = 'This browser may clear your profile when it runs low on space. Export it now and then to keep a copy.';
+    note.hidden = false;
+    document.body.dataset.storage = 'best-effort';
+  } catch {
+    /* no answer: nothing to say */
+  }
+}
+
 // The parts still arriving after the first answer (staged loading): what
 // works now, how far the rest is, and what could not be had.
 function understanding(d) {
@@ -281,8 +325,10 @@ function turn(label, action) {
   busy = busy.then(async () => {
     try {
       const sent = performance.now();
-      const { reply, summary, turn: token, timings } = await action();
+      const result = await action();
+      const { reply, summary, turn: token, timings } = result;
       const back = performance.now();
+      storageNotice(result);
       renderSummary(summary);
       if (reply) {
         render(reply, token);
@@ -339,6 +385,12 @@ $('import').addEventListener('change', async () => {
   const file = $('import').files[0];
   $('import').value = '';
   if (!file) return;
+  // The engine refuses more than 16 MiB (profile::MAX_PROFILE_BYTES);
+  // saying so here spares reading a huge file into memory first.
+  if (file.size > 16 * 1024 * 1024) {
+    kithSays(`That file is ${(file.size / 1e6).toFixed(0)} MB, far more than a profile can be: it was not imported. Your profile is unchanged.`);
+    return;
+  }
   try {
     const start = await call('importProfile', { json: await file.text() });
     $('log').replaceChildren();
@@ -399,6 +451,10 @@ function prefetch(bundle) {
     kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
     kith.addEventListener('changed', changed);
     kith.addEventListener('understanding', (e) => understanding(e.detail));
+    kith.addEventListener('restarted', (e) => {
+      document.body.dataset.restarts = e.detail.restarts;
+      if (e.detail.replayed) kithSays('(Kith had to restart its engine; it is answering your last message again.)');
+    });
     kith.addEventListener('phrase', onPhrase);
     kith.addEventListener('phrased', onPhrased);
     kith.addEventListener('llm-progress', (e) => {
@@ -419,6 +475,8 @@ function prefetch(bundle) {
       $('banner').textContent = `Your saved profile could not be read (${start.recovered}). It was kept aside in this browser and a fresh one started.`;
       $('banner').hidden = false;
     }
+    storageNotice(start);
+    if (!start.saveProblem) askToKeep();
     document.body.dataset.understanding = info.hasEncoder ? 'full' : 'none';
     if (start.pending.length) understanding({ pending: start.pending });
     else if (!info.hasEncoder) kithSays(`(Understanding by meaning is off: ${info.encoderProblem}. Titles, authors and topics still work.)`);
@@ -436,5 +494,11 @@ function prefetch(bundle) {
     document.body.dataset.ready = 'true';
   } catch (err) {
     $('loading-text').textContent = `Kith could not start: ${err.message}`;
+    $('retry').hidden = false;
+    document.body.dataset.failed = 'true';
   }
 })();
+
+// Nothing half-downloaded is kept (parts are checked against their names),
+// so trying again is loading the page again.
+$('retry').addEventListener('click', () => location.reload());

@@ -2,15 +2,43 @@
 // numbered requests answered in order, plus the worker's own notices
 // ('progress' while the bundle downloads, 'changed' when another tab saved).
 // No decisions here: those are in Rust.
+//
+// A worker that dies — terminated by the browser, out of memory, or its
+// wasm instance stopped by a trap — is noticed (an error event, an error
+// that only a dead instance gives, or no answer to a ping while a request
+// waits), restarted with the same `init`, and the requests it had not
+// answered are sent again once, so the visitor's last turn is not lost
+// (it was not saved either: saving is the last step of a turn). The page
+// hears a 'restarted' event.
+
+// What a wasm instance that can no longer run says (a panic is a trap).
+const DEAD = /unreachable|RuntimeError|memory access out of bounds|Out of memory|recursive use of an object/i;
 
 export class KithClient extends EventTarget {
-  /** Starts the worker; nothing is downloaded until `call('init', …)`. */
-  constructor(workerUrl = new URL('./kith-worker.js', import.meta.url)) {
+  /**
+   * Starts the worker; nothing is downloaded until `call('init', …)`.
+   * `patience` (ms): how long a request may wait before the worker is
+   * asked for a sign of life (it answers at once unless it is dead or
+   * stuck in one computation for that long).
+   */
+  constructor(workerUrl = new URL('./kith-worker.js', import.meta.url), { patience = 8000 } = {}) {
     super();
-    this.worker = new Worker(workerUrl, { type: 'module' });
+    this.workerUrl = workerUrl;
+    this.patience = patience;
     this.nextId = 1;
     this.pending = new Map();
+    this.initArgs = null;
+    this.restarts = 0;
+    this.closed = false;
+    this.start();
+    this.watch = setInterval(() => this.checkAlive(), Math.max(500, patience / 4));
+  }
+
+  start() {
+    this.worker = new Worker(this.workerUrl, { type: 'module' });
+    this.alive = Date.now();
     this.worker.onmessage = (e) => {
+      this.alive = Date.now();
       const m = e.data || {};
       if (m.type) {
         this.dispatchEvent(new CustomEvent(m.type, { detail: m }));
@@ -18,28 +46,101 @@ export class KithClient extends EventTarget {
       }
       const p = this.pending.get(m.id);
       if (!p) return;
+      if (p.op === 'ping') {
+        this.pending.delete(m.id);
+        p.resolve(m.value);
+        return;
+      }
+      if (!m.ok && DEAD.test(m.error || '') && !p.retried) {
+        this.restart(`its engine stopped (${m.error})`);
+        return;
+      }
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
       else p.reject(new Error(m.error));
     };
     this.worker.onerror = (e) => {
-      const err = new Error(`Kith's worker failed: ${e.message || 'could not start'}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      e.preventDefault();
+      if (!this.initArgs) {
+        // It never started: a missing or broken script, nothing to replay.
+        const err = new Error(`Kith's worker failed: ${e.message || 'could not start'}`);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        return;
+      }
+      this.restart(`its worker failed (${e.message || 'no reason given'})`);
     };
   }
 
   /** Sends one operation; resolves with its value, rejects with its error. */
   call(op, args) {
+    if (this.closed) return Promise.reject(new Error('Kith was closed'));
+    if (op === 'init') this.initArgs = args;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { op, args, resolve, reject, sent: Date.now(), retried: false });
       this.worker.postMessage({ id, op, args });
+    });
+  }
+
+  // A request has waited longer than `patience` and the worker has been
+  // silent as long: ask it for a sign of life, and restart it if none comes.
+  checkAlive() {
+    if (this.closed || this.probing || !this.initArgs) return;
+    const now = Date.now();
+    const waiting = [...this.pending.values()].some((p) => p.op !== 'ping' && now - p.sent > this.patience);
+    if (!waiting || now - this.alive < this.patience) return;
+    this.probing = true;
+    const id = this.nextId++;
+    const answered = new Promise((resolve) => this.pending.set(id, { op: 'ping', resolve, reject: resolve, sent: now }));
+    this.worker.postMessage({ id, op: 'ping' });
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.min(5000, this.patience)));
+    Promise.race([answered, timeout]).then((got) => {
+      this.probing = false;
+      this.pending.delete(id);
+      if (got === 'timeout' && !this.closed) this.restart('its worker stopped answering');
+    });
+  }
+
+  // A new worker, initialised as the first was; the requests the old one
+  // had not answered are sent again, once.
+  restart(why) {
+    if (this.closed) return;
+    this.worker.onmessage = null;
+    this.worker.onerror = null;
+    this.worker.terminate();
+    this.restarts += 1;
+    const waiting = [...this.pending.entries()].filter(([, p]) => p.op !== 'ping' && p.op !== 'init');
+    const initWaiting = [...this.pending.values()].find((p) => p.op === 'init');
+    this.pending.clear();
+    this.start();
+    this.dispatchEvent(new CustomEvent('restarted', { detail: { why, restarts: this.restarts, replayed: waiting.length } }));
+    const id = this.nextId++;
+    const init = new Promise((resolve, reject) => {
+      this.pending.set(id, { op: 'init', args: this.initArgs, resolve, reject, sent: Date.now(), retried: true });
+      this.worker.postMessage({ id, op: 'init', args: this.initArgs });
+    });
+    init.then((value) => {
+      if (initWaiting) initWaiting.resolve(value);
+      for (const [, p] of waiting) {
+        if (p.retried) {
+          p.reject(new Error(`Kith's engine stopped twice while answering this (${why})`));
+          continue;
+        }
+        const again = this.nextId++;
+        this.pending.set(again, { ...p, sent: Date.now(), retried: true });
+        this.worker.postMessage({ id: again, op: p.op, args: p.args });
+      }
+    }, (err) => {
+      if (initWaiting) initWaiting.reject(err);
+      for (const [, p] of waiting) p.reject(new Error(`Kith could not restart its engine: ${err.message}`));
     });
   }
 
   /** Stops the worker (an element leaving the page). */
   close() {
+    this.closed = true;
+    clearInterval(this.watch);
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new Error('Kith was closed'));
     this.pending.clear();

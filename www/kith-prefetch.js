@@ -7,6 +7,21 @@
 export const PARTS_CACHE = 'kith-parts';
 
 /**
+ * Whether `bytes` are the file whose SHA-256 (hex, whole or the first
+ * digits, as a part's file name carries them) is `sha256`. An HTML error
+ * page served with status 200, a truncated or a wrong file are not: they
+ * are neither kept in a cache nor used. Without SubtleCrypto (an insecure
+ * origin) nothing can be checked here and Rust's checksums still refuse
+ * a damaged part.
+ */
+export async function genuine(bytes, sha256) {
+  if (!sha256 || !(self.crypto && crypto.subtle)) return true;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex.startsWith(sha256.toLowerCase());
+}
+
+/**
  * Fetches the manifest at `bundle` (resolved against `base`) and the core
  * part it lists into the parts cache, calling `onProgress(loaded, total)`.
  * Resolves with the manifest's text, or null when there is nothing to
@@ -38,8 +53,10 @@ export async function prefetchCore(bundle, base, onProgress) {
       loaded += value.length;
       if (onProgress) onProgress(loaded, core.bytes || 0);
     }
+    const bytes = await new Blob(chunks).arrayBuffer();
+    if (!(await genuine(bytes, core.sha256))) return text; // the worker downloads it again and says what is wrong
     await cache.put(url.href, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
-    await cache.put(coreUrl.href, new Response(new Blob(chunks), { headers: { 'Content-Type': 'application/octet-stream' } }));
+    await cache.put(coreUrl.href, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }));
     return text;
   } catch (err) {
     console.warn('kith: could not prefetch the bundle:', err && err.message);

@@ -30,6 +30,13 @@
 //                                       a later part of a staged bundle landed
 //                                       (pending [] once everything is in) or failed
 //   kith-error {message}                loading or a turn failed
+//   kith-storage {problem, wiped}       the profile could not be saved (storage
+//                                       full or unavailable: the change stays in
+//                                       this tab) or the browser wiped storage
+//                                       (the profile was written back); the host
+//                                       may offer exportProfile()
+//   kith-restarted {why}                the engine's worker died and was restarted;
+//                                       an unanswered turn was sent again
 //
 // Everything runs in the visitor's browser (a worker); the profile stays in
 // this origin's IndexedDB. Text from the catalog or the visitor is set with
@@ -76,6 +83,10 @@ li.item.done { opacity: .6; }
 .question { margin: .6rem 0 .3rem; font-weight: 600; }
 .replies { display: flex; flex-wrap: wrap; gap: .3rem; }
 .foot { color: var(--_muted); font-size: .78em; margin: .6rem 0 0; }
+/* Catalog text is not ours: another direction, zero-width characters or a
+   very long word stays in its own box. */
+.title, .by, .why, .heard, .question, li.item { unicode-bidi: isolate; overflow-wrap: anywhere; min-width: 0; }
+.title a, .title button { unicode-bidi: isolate; overflow-wrap: anywhere; }
 `;
 
 const FEEDBACK = [['love', 'Love it'], ['not_for_me', 'Not for me'], ['more_like_this', 'More like this']];
@@ -155,6 +166,10 @@ class KithRecommender extends HTMLElement {
         if (total) fill.style.width = `${Math.min(100, (100 * loaded) / total)}%`;
       });
       this.client.addEventListener('changed', (e) => this.show(e.detail));
+      this.client.addEventListener('restarted', (e) => {
+        this.dataset.restarts = e.detail.restarts;
+        this.emit('kith-restarted', { why: e.detail.why });
+      });
       this.client.addEventListener('understanding', (e) => this.understanding(e.detail));
       const url = new URL(bundle, document.baseURI).href;
       const start = await this.client.call('init', { bundle: url, variant: this.getAttribute('variant') || undefined });
@@ -191,6 +206,7 @@ class KithRecommender extends HTMLElement {
     const input = el('input');
     input.name = 'say';
     input.autocomplete = 'off';
+    input.maxLength = 2000; // what the engine reads of a message (session::MAX_ANSWER_CHARS)
     input.placeholder = 'e.g. I loved Dune for its world-building';
     input.setAttribute('aria-label', 'Tell Kith what you enjoy');
     const send = el('button', 'primary', 'Ask');
@@ -223,6 +239,20 @@ class KithRecommender extends HTMLElement {
     if (d.error || d.attached) this.emit('kith-understanding', { pending: d.pending || [], attached: d.attached || null, error: d.error || null });
   }
 
+  /** A save that failed, or storage the browser wiped: said, and told to the host. */
+  storage(state) {
+    if (state.saveProblem || state.wiped) {
+      this.dataset.storage = state.saveProblem ? (/quota/i.test(state.saveProblem) ? 'full' : 'failed') : 'restored';
+      this.note.textContent = state.saveProblem
+        ? 'Your latest choices could not be saved in this browser; they are kept while this page is open.'
+        : '';
+      this.emit('kith-storage', { problem: state.saveProblem || null, wiped: Boolean(state.wiped) });
+    } else if (this.dataset.storage) {
+      delete this.dataset.storage;
+      this.note.textContent = '';
+    }
+  }
+
   /** Says something to Kith as the visitor would. */
   say(text) {
     return this.queue(() => this.client.call('say', { text }));
@@ -253,6 +283,7 @@ class KithRecommender extends HTMLElement {
 
   show(state) {
     if (!this.list) return;
+    this.storage(state);
     this.summary = state.summary;
     const reply = state.reply;
     this.list.replaceChildren();

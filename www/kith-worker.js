@@ -29,8 +29,9 @@
 // turn, index, slot, result}; a newer reply cancels what is left.
 import init, {
   Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything, fetchBytes, readManifest, memoryBytes,
+  storageWiped,
 } from './pkg/kith.js';
-import { PARTS_CACHE, prefetchCore } from './kith-prefetch.js';
+import { PARTS_CACHE, prefetchCore, genuine } from './kith-prefetch.js';
 
 const PHRASE_TOP = 3;
 let phraser = null;
@@ -54,8 +55,7 @@ async function stored() {
 }
 
 // Takes in what another tab stored; an unreadable record is kept aside.
-async function absorb() {
-  const raw = await stored();
+async function absorb(raw) {
   try {
     return session.absorb(raw);
   } catch (err) {
@@ -64,19 +64,47 @@ async function absorb() {
   }
 }
 
+// Saves the profile: read → absorb → write under the lock. A write that
+// fails (storage full, storage gone) changes nothing in the session — the
+// change stays unsaved and goes into the next save — and the page is told
+// why; the conversation goes on. If the browser wiped storage under this
+// tab, the tab's whole profile is written back.
 async function persist() {
-  const got = await locked(async () => {
-    const got = await absorb();
-    await saveProfile(catalog, session.commit());
+  try {
+    const got = await locked(async () => {
+      const raw = await stored();
+      let got;
+      if (raw !== undefined && kith.profileIsNewer(raw)) {
+        // A newer Kith saved it (another tab, a newer deploy): never
+        // overwrite it; this tab's changes stay unsaved until it reloads.
+        return { saveProblem: NEWER };
+      }
+      if (raw === undefined && storageWiped()) {
+        session.keepAfterWipe();
+        got = { merged: false, wiped: true };
+      } else {
+        got = await absorb(raw);
+      }
+      await saveProfile(catalog, session.toSave());
+      session.saved();
+      return got;
+    });
+    if (channel && !got.saveProblem) channel.postMessage({ saved: catalog });
     return got;
-  });
-  if (channel) channel.postMessage({ saved: catalog });
-  return got;
+  } catch (err) {
+    return { saveProblem: String(err && err.message ? err.message : err) };
+  }
 }
+
+// The save problem that means "a newer Kith owns the stored profile".
+const NEWER = 'newer version';
 
 function state(reply, sync) {
   if (reply) schedulePhrasing();
-  return { reply, turn, summary: session.summary(), variant: session.variant(), merged: Boolean(sync && sync.merged) };
+  return {
+    reply, turn, summary: session.summary(), variant: session.variant(), merged: Boolean(sync && sync.merged),
+    saveProblem: (sync && sync.saveProblem) || null, wiped: Boolean(sync && sync.wiped),
+  };
 }
 
 // A new reply: forget the old one's sentences, queue this one's.
@@ -121,22 +149,42 @@ async function partsCache() {
   }
 }
 
+// The SHA-256 a part must have: the manifest's, else the digits in its
+// file name (`STEM.PART.HASH.kith`), else none.
+function expectedHash(url, sha256) {
+  if (sha256) return sha256;
+  const m = /\.([0-9a-f]{16})\.kith$/.exec(new URL(url).pathname);
+  return m ? m[1] : null;
+}
+
 // A part's bytes: from the parts cache when there (a part's name never
-// changes meaning, so a kept copy is always right), else downloaded and
-// kept. With the demo's service worker the download is kept there already;
-// a widget on a page without one keeps its parts here, so its next visit
-// downloads nothing. A full or refused cache only costs the next visit.
-async function partBytes(url, onProgress) {
+// changes meaning, so a kept copy is always right — and checked again, so
+// a damaged copy is dropped and fetched anew), else downloaded, checked
+// against its name and kept. With the demo's service worker the download
+// is kept there already; a widget on a page without one keeps its parts
+// here, so its next visit downloads nothing. A full or refused cache only
+// costs the next visit.
+async function partBytes(url, onProgress, sha256) {
+  const want = expectedHash(url, sha256);
   const cache = await partsCache();
   if (cache) {
     const hit = await cache.match(url).catch(() => null);
     if (hit) {
       const bytes = new Uint8Array(await hit.arrayBuffer());
-      if (onProgress) onProgress(bytes.length, bytes.length);
-      return bytes;
+      if (await genuine(bytes, want)) {
+        if (onProgress) onProgress(bytes.length, bytes.length);
+        return bytes;
+      }
+      await cache.delete(url).catch(() => {});
     }
   }
   const bytes = await fetchBytes(url, onProgress);
+  if (!(await genuine(bytes, want))) {
+    // The service worker may have kept what it passed through: drop it.
+    if (cache) await cache.delete(url).catch(() => {});
+    const name = new URL(url).pathname.split('/').pop();
+    throw new Error(`${name} arrived damaged or is not the file it should be (${bytes.length} bytes); nothing was kept, try again later`);
+  }
   if (cache && !(await cache.match(url).catch(() => null))) {
     await cache.put(url, new Response(bytes)).catch((err) => console.warn('kith: part not kept:', err && err.message));
   }
@@ -191,7 +239,7 @@ async function loadRest(parts) {
     const pending = parts.slice(k).map((p) => p.part);
     try {
       const bytes = await partBytes(part.url, (loaded, total) =>
-        postMessage({ type: 'understanding', part: part.part, pending, loaded, total: total || part.bytes }));
+        postMessage({ type: 'understanding', part: part.part, pending, loaded, total: total || part.bytes }), part.sha256);
       let refused = null;
       let ms = 0;
       await enqueue(async () => {
@@ -215,14 +263,18 @@ const ops = {
     const mark = (name) => { timings[name] = Math.round(performance.now()); };
     // The manifest and core part download while the wasm compiles.
     const early = prefetchCore(bundle, self.location.href, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
-    await init();
+    try {
+      await init();
+    } catch (err) {
+      throw new Error(`the engine (kith_bg.wasm) could not be loaded: ${err && err.message ? err.message : err}`);
+    }
     mark('wasm');
     let rest = [];
     if (/\.json([?#]|$)/.test(bundle)) {
       const parts = await manifestParts(bundle, await early);
       mark('manifest');
       const core = parts[0];
-      const bytes = await partBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }));
+      const bytes = await partBytes(core.url, (loaded, total) => postMessage({ type: 'progress', loaded, total: total || core.bytes }), core.sha256);
       mark('core downloaded');
       kith = new Kith(bytes);
       mark('core loaded');
@@ -241,8 +293,17 @@ const ops = {
       variantProblem = err.message; // the host asked for a variant Kith does not know: the default runs
     }
     let recovered = null;
+    let saveProblem = null;
     await locked(async () => {
-      const raw = await stored();
+      // Storage that cannot be read (private mode, a broken database) does
+      // not stop Kith: this visit works, and the page says it is not kept.
+      const raw = await stored().catch((err) => { saveProblem = String(err && err.message ? err.message : err); return undefined; });
+      if (raw !== undefined && kith.profileIsNewer(raw)) {
+        // Written by a newer Kith: left exactly as it is, this visit unsaved.
+        saveProblem = NEWER;
+        session = kith.openSession(undefined, variant);
+        return;
+      }
       const problem = raw === undefined ? null : kith.profileProblem(raw);
       if (problem) {
         // Never a silent loss: the unreadable record is kept aside first.
@@ -250,7 +311,14 @@ const ops = {
         recovered = problem;
       }
       session = kith.openSession(problem ? undefined : raw, variant);
-      if (recovered) await saveProfile(catalog, session.commit());
+      if (recovered) {
+        try {
+          await saveProfile(catalog, session.toSave());
+          session.saved();
+        } catch (err) {
+          saveProblem = String(err && err.message ? err.message : err);
+        }
+      }
     });
     if ('BroadcastChannel' in self) {
       channel = new BroadcastChannel('kith');
@@ -260,7 +328,7 @@ const ops = {
     mark('session');
     if (rest.length) setTimeout(() => loadRest(rest), 0);
     const pending = rest.map((p) => p.part);
-    return { info, recovered, variantProblem, history, pending, timings, ...state(history.length ? session.recommend() : null) };
+    return { info, recovered, variantProblem, history, pending, timings, ...state(history.length ? session.recommend() : null, { saveProblem }) };
   },
 
   async say({ text }) {
@@ -297,7 +365,8 @@ const ops = {
   async importProfile({ json }) {
     await locked(async () => {
       session.importProfile(json, await stored());
-      await saveProfile(catalog, session.commit());
+      await saveProfile(catalog, session.toSave());
+      session.saved();
     });
     if (channel) channel.postMessage({ saved: catalog });
     const history = session.profile().history;
@@ -321,7 +390,7 @@ async function fromAnotherTab(msg) {
     return;
   }
   if (msg.saved !== catalog) return;
-  const got = await locked(() => absorb());
+  const got = await locked(async () => absorb(await stored()));
   if (got.merged) {
     const history = session.profile().history;
     postMessage({ type: 'changed', history, ...state(history.length ? session.recommend() : null, got) });
@@ -341,6 +410,12 @@ function enqueue(fn) {
 
 onmessage = (e) => {
   const { id, op, args } = e.data || {};
+  // Answered at once, outside the queue: the page's sign of life (a worker
+  // that stopped answering this is restarted, www/kith-client.js).
+  if (op === 'ping') {
+    postMessage({ id, ok: true, value: 'pong' });
+    return;
+  }
   enqueue(async () => {
     try {
       if (!ops[op]) throw new Error(`unknown operation ${op}`);

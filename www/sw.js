@@ -28,13 +28,35 @@ self.addEventListener('activate', (e) => {
     .then(() => self.clients.claim()));
 });
 
+// Whether a response is what its URL promises, before it is kept: a
+// manifest that is a parts manifest, a part whose SHA-256 starts with the
+// digits in its name. (An HTML error page served with status 200 is
+// neither; kept, it would break every later visit.) The page's worker
+// checks again with the manifest's whole hash (kith-prefetch.js).
+async function keepable(url, res) {
+  if (res.status !== 200) return false;
+  try {
+    if (url.pathname.endsWith('.json')) return (await res.clone().json()).format === 'kith-parts';
+    return namedAs(url, await res.clone().arrayBuffer());
+  } catch {
+    return false;
+  }
+}
+
+async function namedAs(url, bytes) {
+  const m = /\.([0-9a-f]{16})\.kith$/.exec(url.pathname);
+  if (!m || !(self.crypto && crypto.subtle)) return true;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('') === m[1];
+}
+
 // A parts manifest: the kept copy at once when there is one (a visit never
 // waits on the network to start), refreshed from the network behind it, so
 // a new catalog version is used from the next visit; else the network's.
 async function manifest(e, url) {
   const parts = await caches.open(PARTS);
-  const fresh = fetch(e.request, { cache: 'no-cache' }).then((res) => {
-    if (res.status === 200) return parts.put(url.pathname, res.clone()).then(() => res);
+  const fresh = fetch(e.request, { cache: 'no-cache' }).then(async (res) => {
+    if (await keepable(url, res)) await parts.put(url.pathname, res.clone());
     return res;
   });
   const kept = await parts.match(url.pathname);
@@ -60,7 +82,14 @@ self.addEventListener('fetch', (e) => {
       const hit = await c.match(url.pathname);
       if (hit) return hit;
       const res = await fetch(e.request);
-      if (res.status === 200) e.waitUntil(c.put(url.pathname, res.clone()));
+      if (res.status === 200) {
+        // A copy for the cache, checked while the page reads the original.
+        const copy = res.clone();
+        e.waitUntil((async () => {
+          const bytes = await copy.arrayBuffer();
+          if (await namedAs(url, bytes)) await c.put(url.pathname, new Response(bytes, { headers: copy.headers }));
+        })().catch(() => {}));
+      }
       return res;
     }));
     return;

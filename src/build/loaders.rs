@@ -179,9 +179,60 @@ fn csv_error(path: &Path, e: csv::Error) -> LoadError {
         other => LoadError::Malformed {
             file: path.to_path_buf(),
             line,
-            reason: format!("{other:?}"),
+            reason: describe_csv_error(&other),
         },
     }
+}
+
+/// A csv error in words (the crate's `Debug` form is a Rust dump).
+fn describe_csv_error(kind: &csv::ErrorKind) -> String {
+    match kind {
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "field {} is not valid UTF-8 text (byte {} of the field); save the file as UTF-8",
+            err.field() + 1,
+            err.valid_up_to() + 1
+        ),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields, found {len}"),
+        csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        csv::ErrorKind::Seek => "the file could not be re-read".into(),
+        other => format!("unreadable row ({other:?})"),
+    }
+}
+
+/// Reads the next record into `rec` like [`next_record`], but a row that
+/// is not UTF-8 is, in lenient mode, skipped and counted like any other bad
+/// row (strict mode stops with the file and line).
+fn next_text_record(
+    rdr: &mut csv::Reader<Box<dyn Read>>,
+    rec: &mut csv::StringRecord,
+    path: &Path,
+    opts: LoadOptions,
+    report: &mut LoadReport,
+) -> Result<Option<u64>, LoadError> {
+    loop {
+        match rdr.read_record(rec) {
+            Ok(false) => return Ok(None),
+            Ok(true) => return Ok(Some(rec.position().map(|p| p.line()).unwrap_or(0))),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                reject(opts, report, path, line, describe_csv_error(e.kind()))?;
+            }
+            Err(e) => return Err(csv_error(path, e)),
+        }
+    }
+}
+
+/// An optional whole-number field: empty is absent; anything else that is
+/// not a number in range is a bad row (not silently dropped).
+fn parse_optional<T: std::str::FromStr>(s: &str, what: &str) -> Result<Option<T>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse::<T>()
+        .map(Some)
+        .map_err(|_| format!("{what} {s:?} is not a whole number in range"))
 }
 
 /// Reads the next record into `rec`: its line number, or `None` at the end.
@@ -660,7 +711,7 @@ fn read_interaction_csv(
     })?;
     let mut b = InteractionBuilder::new();
     let mut rec = csv::StringRecord::new();
-    while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
+    while let Some(line) = next_text_record(&mut rdr, &mut rec, path, opts, report)? {
         let parsed = (|| {
             if rec.len() != headers.len() {
                 return Err(format!(
@@ -706,8 +757,20 @@ fn read_interaction_csv(
 /// all but id and title optional; creators and tags `|`-separated) and
 /// `interactions.csv` (header `user,item[,rating][,timestamp]`).
 pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadError> {
+    let (items_path, items) = open_data_file(dir, "items.csv")?;
+    let (i_path, interactions) = open_data_file(dir, "interactions.csv")?;
+    load_csv_readers((&items_path, items), (&i_path, interactions), opts)
+}
+
+/// [`load_csv_folder`] from two readers, each with the name its messages
+/// use (the fuzzer feeds it bytes in memory).
+pub fn load_csv_readers(
+    (items_path, r): (&Path, Box<dyn Read>),
+    (i_path, interactions): (&Path, Box<dyn Read>),
+    opts: LoadOptions,
+) -> Result<Dataset, LoadError> {
+    let items_path = items_path.to_path_buf();
     let mut report = LoadReport::default();
-    let (items_path, r) = open_data_file(dir, "items.csv")?;
     let mut rdr = csv_reader(r, b',', true);
     let headers = rdr
         .headers()
@@ -737,9 +800,8 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
             .collect()
     };
     let mut items = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(&items_path, e))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    let mut rec = csv::StringRecord::new();
+    while let Some(line) = next_text_record(&mut rdr, &mut rec, &items_path, opts, &mut report)? {
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim();
         if rec.len() != headers.len() {
             reject(
@@ -761,6 +823,15 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
             )?;
             continue;
         }
+        let numbers = parse_optional::<i32>(get(col[5]), "year")
+            .and_then(|year| Ok((year, parse_optional::<u32>(get(col[6]), "length")?)));
+        let (year, length) = match numbers {
+            Ok(v) => v,
+            Err(reason) => {
+                reject(opts, &mut report, &items_path, line, reason)?;
+                continue;
+            }
+        };
         let title = get(Some(c_title)).to_string();
         let (_, series) = parse_series(&title);
         items.push(Item {
@@ -772,9 +843,9 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
                 .into_iter()
                 .map(|t| t.to_lowercase())
                 .collect(),
-            year: get(col[5]).parse().ok(),
+            year,
             series,
-            length: get(col[6]).parse().ok(),
+            length,
             ..Item::default()
         });
     }
@@ -782,15 +853,25 @@ pub fn load_csv_folder(dir: &Path, opts: LoadOptions) -> Result<Dataset, LoadErr
         file: items_path.clone(),
         source,
     })?;
-    let (i_path, r) = open_data_file(dir, "interactions.csv")?;
     let interactions = read_interaction_csv(
-        &i_path,
-        r,
+        i_path,
+        interactions,
         &catalog,
         opts,
         &mut report,
         &["user", "item", "rating", "timestamp"],
     )?;
+    if interactions.entries.is_empty() {
+        return Err(LoadError::Missing(format!(
+            "{}: no interactions{}; Kith learns from who chose what, so it needs at least one",
+            i_path.display(),
+            if report.skipped_rows + report.unknown_items > 0 {
+                " left after skipping bad rows"
+            } else {
+                ""
+            }
+        )));
+    }
     set_popularity(&mut catalog, &interactions);
     Ok(Dataset {
         catalog,
@@ -824,6 +905,17 @@ pub fn read_plain_interactions(
             path: path.to_path_buf(),
             source,
         })?;
+    parse_plain_interactions(path, &text, opts, report)
+}
+
+/// [`read_plain_interactions`] on text already read; `path` names it in
+/// messages.
+pub fn parse_plain_interactions(
+    path: &Path,
+    text: &str,
+    opts: LoadOptions,
+    report: &mut LoadReport,
+) -> Result<Vec<RawInteraction>, LoadError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line_no = n as u64 + 1;
@@ -848,6 +940,9 @@ pub fn read_plain_interactions(
                 Some(s) => parse_num::<f32>(s, "rating")?,
                 None => 1.0,
             };
+            if !rating.is_finite() {
+                return Err(format!("rating {rating} is not a finite number"));
+            }
             if let Some(ts) = fields.get(3) {
                 parse_num::<i64>(ts, "timestamp")?;
             }

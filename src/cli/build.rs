@@ -64,7 +64,7 @@ pub struct BuildArgs {
     budget: f64,
     /// Largest MF dimension the search may choose: the bundle's factors and
     /// each visitor's fold-in grow with it.
-    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=4096))]
+    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=crate::bundle::MAX_MF_DIM as i64))]
     max_dim: u32,
     /// Set the ALS settings instead of searching, e.g. '{"dim": 64, "reg": 10, "alpha": 16}'
     /// (fields of AlsParams: dim, iterations, reg, alpha, reg_exponent, cg_steps, seed;

@@ -36,32 +36,35 @@ pub fn run(a: ColdStartArgs) -> Result<()> {
         a.seed,
     )?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} items held out of MF training, {} users ranked over the cold items (K = {})",
-        bundle.meta.name, r.cold_items, r.users, r.k
+        bundle.meta.name,
+        r.cold_items,
+        r.users,
+        r.k
     );
     let val: Vec<String> = r
         .validation
         .iter()
         .map(|(l, n)| format!("λ={l}: {n:.4}"))
         .collect();
-    println!(
+    outln!(
         "bridge ridge penalty on validation (NDCG@{}): {}  → λ = {}",
         r.k,
         val.join(", "),
         r.lambda
     );
-    println!(
+    outln!(
         "{:<20} {:>8} {:>8}",
         "model",
         format!("NDCG@{}", r.k),
         format!("HR@{}", r.k)
     );
     for m in &r.models {
-        println!("{:<20} {:>8.4} {:>8.4}", m.name, m.ndcg, m.hr);
+        outln!("{:<20} {:>8.4} {:>8.4}", m.name, m.ndcg, m.hr);
     }
     Ok(())
 }

@@ -36,11 +36,11 @@ pub fn run(a: EmbedArgs) -> Result<()> {
     }
     let vectors = encoder.embed_batch(&texts)?;
     if a.json {
-        println!("{}", serde_json::json!({ "embeddings": vectors }));
+        outln!("{}", serde_json::json!({ "embeddings": vectors }));
     } else {
         for (t, v) in texts.iter().zip(&vectors) {
             let head: Vec<String> = v.iter().take(6).map(|x| format!("{x:.4}")).collect();
-            println!("{} dims [{}, …]  {t}", v.len(), head.join(", "));
+            outln!("{} dims [{}, …]  {t}", v.len(), head.join(", "));
         }
     }
     Ok(())

@@ -243,12 +243,12 @@ pub fn run(a: EvalArgs) -> Result<()> {
     })?;
     drop(bar);
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&to_json(&protocol, &results))?
         );
     } else {
-        print!("{}", to_table(&protocol, &results));
+        out!("{}", to_table(&protocol, &results));
     }
     Ok(())
 }

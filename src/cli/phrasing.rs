@@ -124,9 +124,9 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
         "samples": samples,
     });
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        outln!(
             "{} sentences phrased for {} simulated visitors: {} kept, {} rejected ({:.1}%)",
             stats.kept + stats.rejected,
             runs.len(),
@@ -135,9 +135,9 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
             100.0 * stats.rejection_rate()
         );
         for (k, v) in &stats.reasons {
-            println!("  rejected, {k}: {v}");
+            outln!("  rejected, {k}: {v}");
         }
-        println!(
+        outln!(
             "model load {:.0} ms; per sentence {:.0} ms (first text after {:.0} ms); {:.1} tokens/s",
             load_ms,
             1e3 * gen_s / n.max(1) as f64,

@@ -2,12 +2,12 @@
 //! dialogue, multi-turn, in the terminal).
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::profile::Profile;
+use crate::profile::{Profile, ProfileError};
 use crate::session::{Engine, Feedback, Reply};
 
 /// Arguments of `kith recommend`.
@@ -18,7 +18,7 @@ pub struct RecommendArgs {
     bundle: PathBuf,
     /// What the visitor says.
     #[arg(long)]
-    say: String,
+    say: std::ffi::OsString,
     /// How many recommendations.
     #[arg(long, default_value_t = 10)]
     k: usize,
@@ -139,6 +139,10 @@ fn print_reply(r: &Reply, out: &mut impl Write) -> std::io::Result<()> {
 }
 
 pub fn run_recommend(a: RecommendArgs) -> Result<()> {
+    let say = a
+        .say
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("--say is not valid UTF-8 text"))?;
     let engine = load_engine(&a.bundle)?;
     let mut p = engine.new_profile();
     p.controls.count = a.k.clamp(1, 100);
@@ -149,9 +153,9 @@ pub fn run_recommend(a: RecommendArgs) -> Result<()> {
         );
         p.controls.diversity = d;
     }
-    let r = engine.say(&mut p, &a.say)?;
+    let r = engine.say(&mut p, say)?;
     if a.json {
-        println!("{}", reply_json(&r));
+        outln!("{}", reply_json(&r));
     } else {
         print_reply(&r, &mut std::io::stdout())?;
     }
@@ -200,6 +204,73 @@ fn print_phrasings(
     Ok(())
 }
 
+/// The profile stored at `path`, or a fresh one when there is none yet.
+/// An unreadable file is kept aside under a name no other backup has (it is
+/// never overwritten); one written by a newer Kith is refused, untouched;
+/// and only a regular file is ever read, renamed or replaced.
+fn open_profile_file(engine: &Engine, path: &Path) -> Result<Profile> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(engine.new_profile()),
+        Err(e) => return Err(e).with_context(|| path.display().to_string()),
+    };
+    anyhow::ensure!(
+        meta.is_file(),
+        "--profile {} is not a regular file; give the path of a file to keep the profile in",
+        path.display()
+    );
+    anyhow::ensure!(
+        meta.len() <= crate::profile::MAX_PROFILE_BYTES as u64,
+        "--profile {} is {} bytes, more than a profile may be ({})",
+        path.display(),
+        meta.len(),
+        crate::profile::MAX_PROFILE_BYTES
+    );
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    let failure = match std::str::from_utf8(&bytes) {
+        Ok(json) => match engine.open_profile(json) {
+            Ok(p) => return Ok(p),
+            Err(e @ crate::session::EngineError::Profile(ProfileError::TooNew { .. })) => {
+                anyhow::bail!(
+                    "{}: {e}; it is left as it is (use that Kith, or another --profile)",
+                    path.display()
+                )
+            }
+            Err(e) => e.to_string(),
+        },
+        Err(_) => "it is not UTF-8 text".to_string(),
+    };
+    let backup = free_backup_name(path);
+    std::fs::rename(path, &backup)
+        .with_context(|| format!("keeping the unreadable {} aside", path.display()))?;
+    eprintln!(
+        "kith: could not read the profile ({failure}); kept it as {} and started fresh",
+        backup.display()
+    );
+    Ok(engine.new_profile())
+}
+
+/// `P.corrupt.json`, or `P.corrupt-2.json`, … : the first name not taken.
+fn free_backup_name(path: &Path) -> PathBuf {
+    (1u32..)
+        .map(|n| match n {
+            1 => path.with_extension("corrupt.json"),
+            n => path.with_extension(format!("corrupt-{n}.json")),
+        })
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .unwrap_or_else(|| path.with_extension("corrupt.json"))
+}
+
+/// Writes the profile whole or not at all: a temporary file beside it,
+/// then a rename, so an interrupted save never leaves half a profile.
+fn save_profile_file(path: &Path, p: &Profile) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, p.to_json()).with_context(|| tmp.display().to_string())?;
+    std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
+}
+
 pub fn run_chat(a: ChatArgs) -> Result<()> {
     let engine = load_engine(&a.bundle)?;
     let mut llm = match &a.llm {
@@ -219,40 +290,31 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
     };
     let mut stats = crate::phrasing::PhrasingStats::default();
     let mut p: Profile = match &a.profile {
-        Some(path) if path.exists() => {
-            let json = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-            match engine.open_profile(&json) {
-                Ok(p) => p,
-                Err(e) => {
-                    let backup = path.with_extension("corrupt.json");
-                    std::fs::rename(path, &backup).ok();
-                    eprintln!(
-                        "kith: could not read the profile ({e}); kept it as {} and started fresh",
-                        backup.display()
-                    );
-                    engine.new_profile()
-                }
-            }
-        }
-        _ => engine.new_profile(),
+        Some(path) => open_profile_file(&engine, path)?,
+        None => engine.new_profile(),
     };
     p.controls.count = a.k.clamp(1, 100);
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
     writeln!(out, "kith: {}  ({CHAT_HELP})", engine.opening_question())?;
     let save = |p: &Profile| -> Result<()> {
-        if let Some(path) = &a.profile {
-            std::fs::write(path, p.to_json()).with_context(|| path.display().to_string())?;
+        match &a.profile {
+            Some(path) => save_profile_file(path, p),
+            None => Ok(()),
         }
-        Ok(())
     };
     loop {
         write!(out, "you: ")?;
         out.flush()?;
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
+        let mut bytes = Vec::new();
+        if stdin.lock().read_until(b'\n', &mut bytes)? == 0 {
             break;
         }
+        // One line that is not UTF-8 must not end the conversation.
+        let Ok(line) = String::from_utf8(bytes) else {
+            writeln!(out, "kith: that line was not UTF-8 text; say it again?")?;
+            continue;
+        };
         let line = line.trim();
         let mut parts = line.splitn(2, ' ');
         let cmd = parts.next().unwrap_or("");

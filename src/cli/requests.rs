@@ -33,10 +33,10 @@ pub fn run(a: RequestsArgs) -> Result<()> {
     let requests = parse(&text, &engine).with_context(|| a.requests.display().to_string())?;
     let report = measure(&engine, &requests, a.k)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{} requests, top {}: precision on wanted tags {:.3} (popularity {:.3}), avoided share {:.3}, \
          truthful explanations {:.1}%",
         report.requests,
@@ -51,10 +51,10 @@ pub fn run(a: RequestsArgs) -> Result<()> {
         .iter()
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
-    println!("explanations: {}", kinds.join(", "));
+    outln!("explanations: {}", kinds.join(", "));
     for r in &report.results {
         let f = |v: Option<f64>| v.map_or("   -".to_string(), |x| format!("{x:.2}"));
-        println!("{}  {}  {}", f(r.precision), f(r.avoided), r.say);
+        outln!("{}  {}  {}", f(r.precision), f(r.avoided), r.say);
     }
     Ok(())
 }

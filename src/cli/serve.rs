@@ -30,7 +30,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     let listener = TcpListener::bind((a.host.as_str(), a.port))
         .with_context(|| format!("cannot listen on {}:{}", a.host, a.port))?;
     let addr = listener.local_addr()?;
-    println!("kith: serving {} at http://{addr}/", root.display());
+    outln!("kith: serving {} at http://{addr}/", root.display());
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let root = root.clone();

@@ -81,9 +81,9 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     )?;
     drop(bar);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", table(&report));
+        out!("{}", table(&report));
         eprintln!("kith: simulated in {:.1} s", t0.elapsed().as_secs_f64());
     }
     Ok(())

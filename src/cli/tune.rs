@@ -193,7 +193,7 @@ pub fn run(a: TuneArgs) -> Result<()> {
         Scheme::UserFolds => format!("{} user folds", plan.folds),
         Scheme::EveryUser => "every user".to_string(),
     };
-    println!(
+    outln!(
         "validation: {} training interactions; {who} × {} repeats; {:.0}% of a validated user's \
          items held out (about {held} per fit); {} configurations; ndcg@{} ± standard error across fits",
         train.nnz(),
@@ -208,14 +208,19 @@ pub fn run(a: TuneArgs) -> Result<()> {
         let s = validation::score(spec, &folds, &features, a.k, &mut |done, total| {
             bar.update(spec.name(), done, total)
         })?;
-        bar.suspend(|| println!("{:.4} ±{:.4}  {:?}", s.ndcg, s.std_error, spec));
+        bar.suspend(|| {
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stdout(),
+                format_args!("{:.4} ±{:.4}  {:?}\n", s.ndcg, s.std_error, spec),
+            );
+        });
         if best.as_ref().is_none_or(|(b, _)| s.ndcg > *b) {
             best = Some((s.ndcg, *spec));
         }
     }
     drop(bar);
     if let Some((ndcg, spec)) = best {
-        println!("best validation ndcg@{} = {ndcg:.4}: {spec:?}", a.k);
+        outln!("best validation ndcg@{} = {ndcg:.4}: {spec:?}", a.k);
     }
     Ok(())
 }

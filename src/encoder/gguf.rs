@@ -27,6 +27,46 @@ pub const KEY_CONTEXT: &str = "bert.context_length";
 /// LayerNorm epsilon.
 pub const KEY_EPS: &str = "bert.attention.layer_norm_epsilon";
 
+/// Checks every tensor's declared shape before any is read: its element
+/// count must not overflow (candle multiplies the dimensions unchecked),
+/// must fill whole quantization blocks, and must fit in the file. A hostile
+/// or damaged file is then a clear error, never an overflow or an
+/// allocation of what the file merely claims. Shared by the encoder and
+/// the phrasing model's reader.
+pub fn check_tensor_table(c: &Content, file_len: u64) -> Result<(), String> {
+    for (name, info) in &c.tensor_infos {
+        let elems = info
+            .shape
+            .dims()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| {
+                format!(
+                    "tensor {name:?} has an impossible shape {:?}",
+                    info.shape.dims()
+                )
+            })?;
+        let block = info.ggml_dtype.block_size();
+        if block == 0 || elems % block != 0 {
+            return Err(format!(
+                "tensor {name:?} of {elems} values does not fill whole {:?} blocks",
+                info.ggml_dtype
+            ));
+        }
+        let bytes = (elems / block)
+            .checked_mul(info.ggml_dtype.type_size())
+            .ok_or_else(|| format!("tensor {name:?} is impossibly large"))?;
+        let end = c
+            .tensor_data_offset
+            .checked_add(info.offset)
+            .and_then(|start| start.checked_add(bytes as u64));
+        if end.is_none_or(|end| end > file_len) {
+            return Err(format!("tensor {name:?} lies beyond the end of the file"));
+        }
+    }
+    Ok(())
+}
+
 fn get<'a>(c: &'a Content, key: &str) -> Result<&'a Value, EncoderError> {
     c.metadata
         .get(key)

@@ -73,6 +73,40 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
+/// The tokenizer JSON without the parts Kith never uses and will not trust:
+/// the decoder (a malformed one panics inside `tokenizers` while the file is
+/// read — found by fuzzing) and the post-processor ([`bert_template`]
+/// builds its own).
+fn encoding_only(json: &str) -> Result<Vec<u8>, EncoderError> {
+    let mut spec: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| EncoderError::Tokenizer(format!("tokenizer JSON: {e}")))?;
+    let obj = spec
+        .as_object_mut()
+        .ok_or_else(|| EncoderError::Tokenizer("tokenizer JSON is not an object".into()))?;
+    obj.insert("decoder".into(), serde_json::Value::Null);
+    obj.insert("post_processor".into(), serde_json::Value::Null);
+    serde_json::to_vec(&spec).map_err(|e| EncoderError::Tokenizer(e.to_string()))
+}
+
+/// BERT's single-sequence template, with the ids of this vocabulary's
+/// `[CLS]` and `[SEP]`.
+fn bert_template(
+    tokenizer: &Tokenizer,
+) -> Result<tokenizers::processors::template::TemplateProcessing, EncoderError> {
+    let id = |t: &str| {
+        tokenizer
+            .token_to_id(t)
+            .ok_or_else(|| EncoderError::Tokenizer(format!("the vocabulary has no {t} token")))
+    };
+    let specials = vec![("[CLS]", id("[CLS]")?), ("[SEP]", id("[SEP]")?)];
+    tokenizers::processors::template::TemplateProcessing::builder()
+        .try_single("[CLS]:0 $A:0 [SEP]:0")
+        .map_err(EncoderError::Tokenizer)?
+        .special_tokens(specials)
+        .build()
+        .map_err(|e| EncoderError::Tokenizer(e.to_string()))
+}
+
 impl Encoder {
     /// Loads an encoder from the bytes of a Kith encoder GGUF file, with the
     /// default [`WeightMode`].
@@ -85,13 +119,20 @@ impl Encoder {
         let mut reader = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut reader)
             .map_err(|e| EncoderError::Format(format!("not a GGUF file: {e}")))?;
+        gguf::check_tensor_table(&content, bytes.len() as u64).map_err(EncoderError::Format)?;
         let config = gguf::read_config(&content)?;
         let tokenizer_json = gguf::read_string(&content, gguf::KEY_TOKENIZER)?;
-        let mut tokenizer = Tokenizer::from_bytes(tokenizer_json.as_bytes())
+        let mut tokenizer = Tokenizer::from_bytes(encoding_only(&tokenizer_json)?)
             .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
         // The shipped tokenizer pads every input to 128 tokens and truncates
         // there; Kith pads per batch and truncates at MAX_TOKENS.
         tokenizer.with_padding(None::<PaddingParams>);
+        // The file's own post-processor is not trusted: one that names a
+        // special token it does not define panics inside `tokenizers` at the
+        // first encode (found by fuzzing). BERT's "[CLS] $A [SEP]" is built
+        // here instead, through the builder that checks it.
+        let template = bert_template(&tokenizer)?;
+        tokenizer.with_post_processor(Some(template));
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS.min(config.max_position),

@@ -80,6 +80,8 @@ impl Llm {
         let mut r = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut r)
             .map_err(|e| LlmError::Format(format!("not a GGUF file: {e}")))?;
+        crate::encoder::gguf::check_tensor_table(&content, bytes.len() as u64)
+            .map_err(LlmError::Format)?;
         let tokenizer = tokenizer::from_gguf(&content)?;
         let model = Llama::load(&content, &mut r)?;
         let mut stop = Vec::new();

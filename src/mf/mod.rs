@@ -54,6 +54,33 @@ pub struct FoldInParams {
     pub reg_exponent: f32,
 }
 
+impl FoldInParams {
+    /// Checks that a fold-in can be solved with these parameters: a stored
+    /// regularisation ≤ 0 or NaN would make every turn naming an item fail.
+    pub fn validate(&self) -> Result<(), MfError> {
+        let ok = |x: f32, lo: f32, hi: f32| x.is_finite() && x >= lo && x <= hi;
+        if !(self.reg > 0.0 && ok(self.reg, 0.0, 1.0e6)) {
+            return Err(MfError::InvalidParameter(format!(
+                "fold-in regularisation {} must be in (0, 1e6]",
+                self.reg
+            )));
+        }
+        if !ok(self.alpha, 0.0, 1.0e6) || !ok(self.alpha_negative, 0.0, 1.0e6) {
+            return Err(MfError::InvalidParameter(format!(
+                "fold-in confidences {} / {} must be in [0, 1e6]",
+                self.alpha, self.alpha_negative
+            )));
+        }
+        if !ok(self.reg_exponent, 0.0, 2.0) {
+            return Err(MfError::InvalidParameter(format!(
+                "fold-in regularisation exponent {} must be in [0, 2]",
+                self.reg_exponent
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Default for FoldInParams {
     fn default() -> Self {
         FoldInParams {

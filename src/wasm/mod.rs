@@ -252,6 +252,17 @@ impl WasmKith {
             .map(|e| e.to_string()))
     }
 
+    /// Whether a stored profile was written by a newer Kith (a newer page in
+    /// another tab, or a newer deploy): it must be neither used nor
+    /// overwritten by this older build.
+    #[wasm_bindgen(js_name = profileIsNewer)]
+    pub fn profile_is_newer(&self, profile_json: &str) -> bool {
+        matches!(
+            Profile::from_json(profile_json),
+            Err(crate::profile::ProfileError::TooNew { .. })
+        )
+    }
+
     /// A session for one visitor: a fresh profile, or one exported or
     /// stored earlier (JSON, migrated if older), optionally under a ranking
     /// variant ("balanced", "collaborative", "content", "discovery",
@@ -503,6 +514,25 @@ impl Session {
     /// The profile JSON to store now, under the next revision.
     pub fn commit(&mut self) -> String {
         self.state.commit()
+    }
+
+    /// The profile JSON to store under the next revision, changing nothing
+    /// until `saved()`: a write that fails (storage full) loses no change.
+    #[wasm_bindgen(js_name = toSave)]
+    pub fn to_save(&self) -> String {
+        self.state.to_save()
+    }
+
+    /// The JSON from `toSave()` was written.
+    pub fn saved(&mut self) {
+        self.state.saved()
+    }
+
+    /// The browser wiped storage under this tab: keep this tab's whole
+    /// profile and write it all at the next save.
+    #[wasm_bindgen(js_name = keepAfterWipe)]
+    pub fn keep_after_wipe(&mut self) {
+        self.state.keep_after_wipe()
     }
 
     /// The profile's revision (how many saves it has seen).

@@ -3,7 +3,14 @@
 //! Database "kith", schema version 1: store "profiles" (key: catalog name,
 //! value: the profile's JSON, whose own version the core migrates) and store
 //! "backups" (auto-increment: unreadable records kept aside with the reason,
-//! never dropped). Every write waits for its transaction to complete.
+//! never dropped). Every write waits for its transaction to complete, and a
+//! failed one says why in the browser's words (`QuotaExceededError: …`).
+//!
+//! Kith's "delete everything" clears the stores and keeps the database, so
+//! a database that has to be created again after this instance had opened
+//! it was wiped by the browser (eviction, the visitor clearing site data):
+//! [`storage_wiped`] tells the worker, which then writes the tab's whole
+//! profile back instead of adopting "nothing stored".
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -21,6 +28,32 @@ const DB_VERSION: u32 = 1;
 const PROFILES: &str = "profiles";
 const BACKUPS: &str = "backups";
 
+thread_local! {
+    /// This instance opened the database at least once.
+    static OPENED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The database had to be created again since (not yet reported).
+    static WIPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the browser wiped Kith's database since this instance last
+/// looked (reported once).
+#[wasm_bindgen(js_name = storageWiped)]
+pub fn storage_wiped() -> bool {
+    WIPED.with(|w| w.replace(false))
+}
+
+/// "Name: message" of a DOMException (what the visitor's message needs:
+/// `QuotaExceededError` is the one that says storage is full).
+fn dom_error(e: Option<web_sys::DomException>, fallback: &str) -> JsValue {
+    match e {
+        Some(d) if !d.message().is_empty() => {
+            JsValue::from_str(&format!("{}: {}", d.name(), d.message()))
+        }
+        Some(d) => JsValue::from_str(&d.name()),
+        None => JsValue::from_str(fallback),
+    }
+}
+
 fn err(context: &str, e: JsValue) -> JsError {
     let detail = super::js_message(&e, "unknown error");
     JsError::new(&format!("IndexedDB {context}: {detail}"))
@@ -37,12 +70,7 @@ fn request(req: &IdbRequest) -> JsFuture {
         });
         let r2 = req.clone();
         let fail = Closure::once_into_js(move |_: web_sys::Event| {
-            let e = r2
-                .error()
-                .ok()
-                .flatten()
-                .map(|d| JsValue::from_str(&d.message()))
-                .unwrap_or_else(|| JsValue::from_str("request failed"));
+            let e = dom_error(r2.error().ok().flatten(), "request failed");
             let _ = reject.call1(&JsValue::NULL, &e);
         });
         req.set_onsuccess(Some(ok.unchecked_ref()));
@@ -59,11 +87,14 @@ fn committed(tx: &IdbTransaction) -> JsFuture {
             let _ = resolve.call0(&JsValue::NULL);
         });
         let reject2 = reject.clone();
+        let (t1, t2) = (tx.clone(), tx.clone());
         let fail = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("transaction failed"));
+            let e = dom_error(t1.error(), "transaction failed");
+            let _ = reject.call1(&JsValue::NULL, &e);
         });
         let abort = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = reject2.call1(&JsValue::NULL, &JsValue::from_str("transaction aborted"));
+            let e = dom_error(t2.error(), "transaction aborted");
+            let _ = reject2.call1(&JsValue::NULL, &e);
         });
         tx.set_oncomplete(Some(done.unchecked_ref()));
         tx.set_onerror(Some(fail.unchecked_ref()));
@@ -84,7 +115,13 @@ async fn open() -> Result<IdbDatabase, JsError> {
         .open_with_u32(DB, DB_VERSION)
         .map_err(|e| err("open", e))?;
     let upgrade_req = req.clone();
-    let upgrade = Closure::once_into_js(move |_: web_sys::Event| {
+    let upgrade = Closure::once_into_js(move |e: web_sys::Event| {
+        let created = e
+            .dyn_ref::<web_sys::IdbVersionChangeEvent>()
+            .is_some_and(|v| v.old_version() == 0.0);
+        if created && OPENED.with(|o| o.get()) {
+            WIPED.with(|w| w.set(true));
+        }
         // Migrations of the store layout go here, by old version.
         if let Ok(db) = upgrade_req
             .result()
@@ -103,7 +140,9 @@ async fn open() -> Result<IdbDatabase, JsError> {
     });
     req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
     let db = request(&req).await.map_err(|e| err("open", e))?;
-    db.dyn_into::<IdbDatabase>().map_err(|e| err("open", e))
+    let db = db.dyn_into::<IdbDatabase>().map_err(|e| err("open", e))?;
+    OPENED.with(|o| o.set(true));
+    Ok(db)
 }
 
 /// The stored profile JSON of a catalog, or `undefined` when there is none.

@@ -27,7 +27,10 @@ const COMPRESSED = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.json', '.
  * - `hold(path)`: a promise the response waits for (a slow part);
  * - `refuse(path)`: an HTTP error status to answer with (a broken deploy);
  * - `cut(path, attempt)`: bytes after which this response's connection
- *   drops (a flaky network), or undefined.
+ *   drops (a flaky network), or undefined;
+ * - `replace(path, attempt)`: `{status, type, body}` to answer with instead
+ *   of the file (an HTML error page with status 200, a truncated or a wrong
+ *   file: a misconfigured host or proxy), or undefined.
  */
 export function serve(options = {}) {
   let sent = 0;
@@ -65,6 +68,15 @@ export function serve(options = {}) {
     const refused = options.refuse && options.refuse('/' + url);
     if (refused) {
       res.writeHead(refused).end();
+      return;
+    }
+    const replaced = options.replace && options.replace('/' + url, (attempts.get('replace:' + url) || 0) + 1);
+    attempts.set('replace:' + url, (attempts.get('replace:' + url) || 0) + 1);
+    if (replaced) {
+      const data = Buffer.from(replaced.body);
+      sent += data.length;
+      res.writeHead(replaced.status || 200, { 'Content-Type': replaced.type || 'text/html', 'Content-Length': data.length, 'Cache-Control': 'no-cache' });
+      res.end(data);
       return;
     }
     const ext = path.extname(file);

@@ -1,0 +1,3 @@
+//! Kith's fuzz targets' shared checks (see `checks.rs`).
+mod checks;
+pub use checks::*;

@@ -74,9 +74,27 @@ self.addEventListener('fetch', (e) => {
     e.respondWith(manifest(e, url));
     return;
   }
-  // Bundles and parts: cache first; a range request (a resumed download)
-  // is answered from the cache when the whole file is there, else by the
-  // network, and only whole responses are kept.
+  // A single-file bundle (`name.kith`, no hash in its name) may be
+  // replaced by a new deploy under the same name: the network's copy
+  // (revalidated, so an unchanged file costs a 304), the kept one offline.
+  if (url.pathname.endsWith('.kith') && !/\.[0-9a-f]{16}\.kith$/.test(url.pathname)) {
+    e.respondWith(caches.open(PARTS).then(async (c) => {
+      try {
+        const res = await fetch(e.request, { cache: 'no-cache' });
+        if (res.status === 200 && !e.request.headers.has('range')) e.waitUntil(c.put(url.pathname, res.clone()));
+        return res;
+      } catch (err) {
+        const kept = await c.match(url.pathname);
+        if (kept) return kept;
+        throw err;
+      }
+    }));
+    return;
+  }
+  // Parts, whose names are their content hashes: cache first; a range
+  // request (a resumed download) is answered from the cache when the whole
+  // file is there, else by the network, and only whole, checked responses
+  // are kept.
   if (url.pathname.endsWith('.kith')) {
     e.respondWith(caches.open(PARTS).then(async (c) => {
       const hit = await c.match(url.pathname);

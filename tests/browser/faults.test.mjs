@@ -212,6 +212,40 @@ test('a profile written by a newer Kith is never overwritten, at start or mid-co
   assert.equal(await idb('count', 'backups'), 0, 'nothing to keep aside: it was never touched');
 });
 
+test('a new deploy of a bundle under the same name is used from the next visit, and the old one offline', async (t) => {
+  const dir = fs.mkdtempSync(path.join(REPO, 'target', 'deploy-'));
+  const out = path.join(REPO, 'www', 'deploy-test.kith');
+  t.after(() => { fs.rmSync(out, { force: true }); fs.rmSync(dir, { recursive: true, force: true }); });
+  const deploy = (word) => {
+    const items = ['id,title,creator,tags', ...[1, 2, 3, 4].map((i) => `${i},${word} Story ${i},Author ${i},${i % 2 ? 'horror' : 'romance'}`)].join('\n') + '\n';
+    fs.writeFileSync(path.join(dir, 'items.csv'), items);
+    fs.writeFileSync(path.join(dir, 'interactions.csv'), 'user,item\nu1,1\nu1,3\nu2,2\nu2,4\nu3,1\nu3,2\n');
+    execFileSync(path.join(REPO, 'target/release/kith'), ['build', '--format', 'csv', '--data', dir, '--no-encoder', '--name', 'deploy', '--out', out], { stdio: 'ignore' });
+  };
+  deploy('Alpha');
+  const { server, newPage } = await session(t);
+  const page = await newPage();
+  const url = `${server.url}/www/index.html?bundle=deploy-test.kith`;
+  await page.goto(url);
+  await ready(page);
+  await send(page, 'horror');
+  assert.ok((await lastTitles(page)).some((x) => x.startsWith('Alpha Story')));
+  // The service worker controls the page now; the site deploys a new catalog.
+  deploy('Beta');
+  await page.reload();
+  await ready(page);
+  await send(page, 'horror');
+  const titles = await lastTitles(page);
+  assert.ok(titles.every((x) => x.startsWith('Beta Story')), titles.join(' | '));
+  // Offline, the last copy seen still works.
+  await page.context().setOffline(true);
+  await page.reload();
+  await ready(page);
+  await send(page, 'romance');
+  assert.ok((await lastTitles(page)).some((x) => x.startsWith('Beta Story')));
+  await page.context().setOffline(false);
+});
+
 test('hostile catalog text renders inert and keeps the layout, on the page and in the widget', async (t) => {
   const long = 'Supercalifragilistic'.repeat(60);
   const items = [

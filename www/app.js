@@ -129,12 +129,17 @@ function storageNotice(r) {
     note.hidden = true;
     delete document.body.dataset.storage;
     askToKeep();
+  } else if (r && r.reply && !askedToKeep) {
+    // Once there is something worth keeping (Firefox asks the visitor).
+    askToKeep();
   }
 }
+let askedToKeep = false;
 
 // Storage a browser may clear under pressure unless the page asks to keep
 // it; when the browser says no, the visitor is told, and export is at hand.
 async function askToKeep() {
+  askedToKeep = true;
   if (!navigator.storage || !navigator.storage.persist) return;
   try {
     const kept = (await navigator.storage.persisted()) || (await navigator.storage.persist());
@@ -476,7 +481,7 @@ function prefetch(bundle) {
       $('banner').hidden = false;
     }
     storageNotice(start);
-    if (!start.saveProblem) askToKeep();
+    if (!start.saveProblem && start.history.length) askToKeep();
     document.body.dataset.understanding = info.hasEncoder ? 'full' : 'none';
     if (start.pending.length) understanding({ pending: start.pending });
     else if (!info.hasEncoder) kithSays(`(Understanding by meaning is off: ${info.encoderProblem}. Titles, authors and topics still work.)`);

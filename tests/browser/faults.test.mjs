@@ -143,6 +143,9 @@ test('a browser that will not promise to keep storage: the visitor is told, expo
     await page.goto(`${server.url}/www/index.html`);
     await ready(page);
     await page.waitForTimeout(300);
+    assert.equal(await page.locator('#storage-note').isVisible(), false, 'not asked before there is anything to keep');
+    await send(page, DUNE);
+    await page.waitForTimeout(300);
     if (granted) {
       assert.equal(await page.locator('#storage-note').isVisible(), false);
     } else {

@@ -14,6 +14,9 @@
 // What a wasm instance that can no longer run says (a panic is a trap).
 const DEAD = /unreachable|RuntimeError|memory access out of bounds|Out of memory|recursive use of an object/i;
 
+// Restarts in one page's life before Kith gives up and says so.
+const MAX_RESTARTS = 3;
+
 export class KithClient extends EventTarget {
   /**
    * Starts the worker; nothing is downloaded until `call('init', …)`.
@@ -106,6 +109,13 @@ export class KithClient extends EventTarget {
   // had not answered are sent again, once.
   restart(why) {
     if (this.closed) return;
+    if (this.restarts >= MAX_RESTARTS) {
+      // It cannot run here (a missing script, no memory at all): say so.
+      const err = new Error(`Kith's engine keeps stopping (${why})`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      return;
+    }
     this.worker.onmessage = null;
     this.worker.onerror = null;
     this.worker.terminate();

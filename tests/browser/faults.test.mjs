@@ -72,6 +72,17 @@ test('a truncated core part or a missing wasm: the page says so, and "Try again"
   await send(p2, DUNE);
 });
 
+test('a worker script that cannot start: a few tries, then a clear message', async (t) => {
+  const { server, newPage, requests } = await session(t, { refuse: (p) => (p === '/www/kith-worker.js' ? 404 : 0) });
+  const page = await newPage();
+  await page.goto(`${server.url}/www/index.html`);
+  await page.waitForSelector('body[data-failed=true]', { timeout: 60000 });
+  assert.match(await page.locator('#loading-text').textContent(), /Kith could not start: Kith's engine keeps stopping/);
+  await page.waitForTimeout(3000);
+  const tries = requests.filter((u) => u.endsWith('/www/kith-worker.js')).length;
+  assert.ok(tries >= 2 && tries <= 6, `${tries} requests for the worker script`);
+});
+
 test('a full disk: the page works, the visitor is told, and nothing is lost once there is room', async (t) => {
   const { server, newPage } = await session(t);
   const page = await newPage();

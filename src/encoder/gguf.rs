@@ -29,7 +29,8 @@ pub const KEY_EPS: &str = "bert.attention.layer_norm_epsilon";
 
 /// Checks every tensor's declared shape before any is read: its element
 /// count must not overflow (candle multiplies the dimensions unchecked),
-/// must fill whole quantization blocks, and must fit in the file. A hostile
+/// must not be zero, must fill whole quantization blocks, and must fit in
+/// the file. A hostile
 /// or damaged file is then a clear error, never an overflow or an
 /// allocation of what the file merely claims. Shared by the encoder and
 /// the phrasing model's reader.
@@ -46,6 +47,11 @@ pub fn check_tensor_table(c: &Content, file_len: u64) -> Result<(), String> {
                     info.shape.dims()
                 )
             })?;
+        // An empty tensor makes candle cast a dangling byte pointer to a
+        // wider type (misaligned: undefined behaviour; found by fuzzing).
+        if elems == 0 {
+            return Err(format!("tensor {name:?} has no values"));
+        }
         let block = info.ggml_dtype.block_size();
         if block == 0 || elems % block != 0 {
             return Err(format!(

@@ -3,41 +3,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use common::{kith, kith_with_input, stderr, stdout};
 
-/// Runs kith with `input` on its standard input.
-fn kith_with_input(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("kith runs");
-    child
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(input)
-        .expect("input written");
-    child.wait_with_output().expect("kith finishes")
-}
-
-fn kith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args(args)
-        .output()
-        .expect("kith runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 const METRICS: [&str; 10] = [
     "precision",

@@ -5,41 +5,10 @@
 
 mod common;
 
+use common::{kith, kith_with_input, stderr, stdout};
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn kith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args(args)
-        .output()
-        .expect("kith runs")
-}
-
-fn kith_with_input(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kith runs");
-    child
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(input)
-        .expect("input written");
-    child.wait_with_output().expect("kith finishes")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 const ITEMS: &str = "id,title,creator,tags,year,length\n\
     a,Dune,Frank Herbert,science-fiction,1965,412\n\

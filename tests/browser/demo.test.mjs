@@ -8,28 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, session, ready, send, audit } from './harness.mjs';
+import { REPO, session, ready, send, audit, idb } from './harness.mjs';
 
 const DUNE = 'I loved Dune for its world-building and political intrigue';
-
-// IndexedDB from the page, as the page's own origin sees it. (Functions run
-// through the DevTools protocol: the page's CSP forbids eval, rightly.)
-function idb(page, op, store, key, value) {
-  return page.evaluate(([op, store, key, value]) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kith');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
-      const s = tx.objectStore(store);
-      const r = op === 'put' ? s.put(value, key) : op === 'get' ? s.get(key) : s.count();
-      let result;
-      r.onsuccess = () => { result = r.result; };
-      tx.oncomplete = () => { db.close(); resolve(result); };
-      tx.onerror = () => { db.close(); reject(tx.error); };
-    };
-  }), [op, store, key, value]);
-}
 
 test('demo page', async (t) => {
   const { server, b, requests, errors, newPage } = await session(t);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { REPO, session, ready, send } from './harness.mjs';
+import { REPO, session, ready, send, idb } from './harness.mjs';
 
 const DUNE = 'I loved Dune for its world-building and political intrigue';
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'www', 'goodbooks.json'), 'utf8'));
@@ -193,37 +193,23 @@ test('a profile written by a newer Kith is never overwritten, at start or mid-co
   await page.goto(`${server.url}/www/index.html`);
   await ready(page);
   const newer = JSON.stringify({ version: 99, catalog: 'goodbooks-10k', picks: [], hologram: { depth: 3 } });
-  const idb = (op, store, key, value) => page.evaluate(([op, store, key, value]) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kith');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
-      const s = tx.objectStore(store);
-      const r = op === 'put' ? s.put(value, key) : op === 'get' ? s.get(key) : s.count();
-      let result;
-      r.onsuccess = () => { result = r.result; };
-      tx.oncomplete = () => { db.close(); resolve(result); };
-      tx.onerror = () => { db.close(); reject(tx.error); };
-    };
-  }), [op, store, key, value]);
 
   // A newer tab saves while this (older) one is open: this tab's next turn
   // is answered but not saved over it.
   await send(page, DUNE);
-  await idb('put', 'profiles', 'goodbooks-10k', newer);
+  await idb(page, 'put', 'profiles', 'goodbooks-10k', newer);
   await send(page, 'something by Jane Austen');
   await page.waitForSelector('body[data-storage=newer]');
   assert.match(await page.locator('#storage-note').textContent(), /newer version of Kith.*Reload/);
-  assert.equal(await idb('get', 'profiles', 'goodbooks-10k'), newer, 'left byte for byte');
+  assert.equal(await idb(page, 'get', 'profiles', 'goodbooks-10k'), newer, 'left byte for byte');
 
   // An older page opened on it: it starts fresh in memory and leaves it be.
   await page.reload();
   await ready(page);
   assert.equal(await page.evaluate(() => document.body.dataset.storage), 'newer');
   await send(page, DUNE);
-  assert.equal(await idb('get', 'profiles', 'goodbooks-10k'), newer);
-  assert.equal(await idb('count', 'backups'), 0, 'nothing to keep aside: it was never touched');
+  assert.equal(await idb(page, 'get', 'profiles', 'goodbooks-10k'), newer);
+  assert.equal(await idb(page, 'count', 'backups'), 0, 'nothing to keep aside: it was never touched');
 });
 
 test('a new deploy of a bundle under the same name is used from the next visit, and the old one offline', async (t) => {

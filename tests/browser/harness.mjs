@@ -200,3 +200,25 @@ export async function audit(page, selector) {
   })).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })), selector);
   return violations;
 }
+
+/**
+ * IndexedDB from the page, as the page's own origin sees it: `op` is put,
+ * get or count. (Functions run through the DevTools protocol: the page's
+ * CSP forbids eval, rightly.)
+ */
+export function idb(page, op, store, key, value) {
+  return page.evaluate(([op, store, key, value]) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kith');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
+      const s = tx.objectStore(store);
+      const r = op === 'put' ? s.put(value, key) : op === 'get' ? s.get(key) : s.count();
+      let result;
+      r.onsuccess = () => { result = r.result; };
+      tx.oncomplete = () => { db.close(); resolve(result); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  }), [op, store, key, value]);
+}

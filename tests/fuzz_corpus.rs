@@ -277,6 +277,24 @@ mod gguf_seeds {
         QTensor::quantize(&t, dtype).expect("quantize")
     }
 
+    /// The file's tensors that `keep` names, each with its dimensions mapped
+    /// by `dim` (given the tensor's name) and made-up values.
+    fn shrunk_tensors(
+        c: &Content,
+        keep: impl Fn(&str) -> bool,
+        dim: impl Fn(&str, usize) -> usize,
+    ) -> Vec<(String, QTensor)> {
+        c.tensor_infos
+            .iter()
+            .enumerate()
+            .filter(|(_, (name, _))| keep(name))
+            .map(|(i, (name, info))| {
+                let dims: Vec<usize> = info.shape.dims().iter().map(|&d| dim(name, d)).collect();
+                (name.clone(), tensor(&dims, info.ggml_dtype, i))
+            })
+            .collect()
+    }
+
     fn write(md: Vec<(String, Value)>, ts: Vec<(String, QTensor)>) -> Vec<u8> {
         let md: Vec<(&str, &Value)> = md.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let ts: Vec<(&str, &QTensor)> = ts.iter().map(|(k, v)| (k.as_str(), v)).collect();
@@ -312,19 +330,11 @@ mod gguf_seeds {
             };
             md.push((k.clone(), v));
         }
-        let mut ts = Vec::new();
-        for (i, (name, info)) in c.tensor_infos.iter().enumerate() {
-            if name.contains("layer.") && !name.contains("layer.0.") {
-                continue;
-            }
-            let dims: Vec<usize> = info
-                .shape
-                .dims()
-                .iter()
-                .map(|d| *map.get(d).unwrap_or(d))
-                .collect();
-            ts.push((name.clone(), tensor(&dims, info.ggml_dtype, i)));
-        }
+        let ts = shrunk_tensors(
+            &c,
+            |name| !name.contains("layer.") || name.contains("layer.0."),
+            |_, d| *map.get(&d).unwrap_or(&d),
+        );
         write(md, ts)
     }
 
@@ -415,27 +425,15 @@ mod gguf_seeds {
             };
             md.push((k.clone(), v));
         }
-        let mut ts = Vec::new();
-        for (i, (name, info)) in c.tensor_infos.iter().enumerate() {
-            if name.starts_with("blk.") && !name.starts_with("blk.0.") {
-                continue;
-            }
-            let dims: Vec<usize> = info
-                .shape
-                .dims()
-                .iter()
-                .map(|d| *map.get(d).unwrap_or(d))
-                .collect();
-            let dims = if name.contains("attn_k") || name.contains("attn_v") {
+        let ts = shrunk_tensors(
+            &c,
+            |name| !name.starts_with("blk.") || name.starts_with("blk.0."),
+            |name, d| match *map.get(&d).unwrap_or(&d) {
                 // One key/value head of 32.
-                dims.iter()
-                    .map(|&d| if d == 192 { 32 } else { d })
-                    .collect()
-            } else {
-                dims
-            };
-            ts.push((name.clone(), tensor(&dims, info.ggml_dtype, i)));
-        }
+                192 if name.contains("attn_k") || name.contains("attn_v") => 32,
+                d => d,
+            },
+        );
         write(md, ts)
     }
 }

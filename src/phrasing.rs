@@ -672,22 +672,50 @@ fn quoted_spans(text: &str) -> Vec<String> {
     out
 }
 
-/// Phrases one set of facts: runs the model, checks the output, and falls
-/// back to the template. `on_text` receives the text as it becomes safe to
-/// show: whole words only, each prefix checked (a forbidden name stops the
-/// model at once); the final check then decides. When the result is the
-/// template, the caller replaces what it streamed.
-pub fn phrase(
-    model: &mut dyn Generator,
-    f: &Facts,
-    g: &Grounding,
-    on_text: &mut dyn FnMut(&str) -> bool,
-) -> Phrased {
-    let mut all = String::new();
-    let mut shown = 0usize;
-    let mut early: Option<Rejection> = None;
-    let mut stream = |piece: &str| -> bool {
-        all.push_str(piece);
+/// The guard of one phrasing while the model writes: fed the model's text
+/// piece by piece, it says what is safe to show (whole words, each prefix
+/// checked, so a forbidden name stops the model at once) and whether to go
+/// on; [`PhraseGuard::finish`] then decides on the whole sentence. It holds
+/// no model, so the model may live elsewhere — another wasm module in the
+/// browser ([`phrase`] drives it with a [`Generator`] here).
+#[derive(Debug, Clone)]
+pub struct PhraseGuard {
+    facts: Facts,
+    all: String,
+    shown: usize,
+    early: Option<Rejection>,
+}
+
+impl PhraseGuard {
+    /// A guard for one set of facts.
+    pub fn new(facts: Facts) -> PhraseGuard {
+        PhraseGuard {
+            facts,
+            all: String::new(),
+            shown: 0,
+            early: None,
+        }
+    }
+
+    /// The facts being phrased.
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    /// The prompt to give the model, in the catalog's own words.
+    pub fn prompt(&self, w: &Words) -> String {
+        prompt(&self.facts, w)
+    }
+
+    /// Takes the model's next piece of text: returns the text that has
+    /// become safe to show (possibly empty) and whether the model should go
+    /// on (false at the end of the first paragraph or on a forbidden word).
+    pub fn piece(&mut self, piece: &str, g: &Grounding) -> (String, bool) {
+        if self.early.is_some() {
+            return (String::new(), false);
+        }
+        self.all.push_str(piece);
+        let all = &self.all;
         // Stop at the end of the first paragraph.
         let para_end = all
             .trim_start()
@@ -700,61 +728,98 @@ pub fn phrase(
                 None => "",
             },
         };
-        if let Err(r) = check_words(f, &clean(visible), g) {
-            early = Some(r);
+        if let Err(r) = check_words(&self.facts, &clean(visible), g) {
+            self.early = Some(r);
+            return (String::new(), false);
+        }
+        let mut fresh = String::new();
+        if visible.len() > self.shown {
+            fresh = visible[self.shown..].to_string();
+            self.shown = visible.len();
+        }
+        (fresh, para_end.is_none())
+    }
+
+    /// The verdict once the model has stopped: `generated` is its whole
+    /// output (or why it failed). Returns the result and, when the sentence
+    /// is kept, the held-back end of it still to show.
+    pub fn finish(self, generated: Result<String, String>, g: &Grounding) -> (Phrased, String) {
+        let f = &self.facts;
+        let generated = match generated {
+            Ok(t) => t,
+            Err(e) => {
+                let failed = Phrased {
+                    text: f.template.clone(),
+                    generated: String::new(),
+                    kept: false,
+                    rejection: Some(Rejection::Failed(e)),
+                };
+                return (failed, String::new());
+            }
+        };
+        let verdict = match self.early {
+            Some(r) => Err(r),
+            None => check(f, &generated, g),
+        };
+        match verdict {
+            Ok(text) => {
+                // The held-back last word, now that the whole sentence passed.
+                let end = generated
+                    .trim_start()
+                    .find('\n')
+                    .map_or(generated.len(), |i| {
+                        i + (generated.len() - generated.trim_start().len())
+                    });
+                let rest = generated
+                    .get(self.shown.min(end)..end)
+                    .unwrap_or("")
+                    .to_string();
+                let kept = Phrased {
+                    text,
+                    generated,
+                    kept: true,
+                    rejection: None,
+                };
+                (kept, rest)
+            }
+            Err(r) => {
+                let rejected = Phrased {
+                    text: f.template.clone(),
+                    generated,
+                    kept: false,
+                    rejection: Some(r),
+                };
+                (rejected, String::new())
+            }
+        }
+    }
+}
+
+/// Phrases one set of facts: runs the model, checks the output, and falls
+/// back to the template. `on_text` receives the text as it becomes safe to
+/// show: whole words only, each prefix checked (a forbidden name stops the
+/// model at once); the final check then decides. When the result is the
+/// template, the caller replaces what it streamed.
+pub fn phrase(
+    model: &mut dyn Generator,
+    f: &Facts,
+    g: &Grounding,
+    on_text: &mut dyn FnMut(&str) -> bool,
+) -> Phrased {
+    let mut guard = PhraseGuard::new(f.clone());
+    let prompt = guard.prompt(&g.words);
+    let result = model.generate(&prompt, MAX_TOKENS, &mut |piece: &str| {
+        let (fresh, more) = guard.piece(piece, g);
+        if !fresh.is_empty() && !on_text(&fresh) {
             return false;
         }
-        if visible.len() > shown {
-            let fresh = &visible[shown..];
-            shown = visible.len();
-            if !on_text(fresh) {
-                return false;
-            }
-        }
-        para_end.is_none()
-    };
-    let result = model.generate(&prompt(f, &g.words), MAX_TOKENS, &mut stream);
-    let generated = match result {
-        Ok(t) => t,
-        Err(e) => {
-            return Phrased {
-                text: f.template.clone(),
-                generated: String::new(),
-                kept: false,
-                rejection: Some(Rejection::Failed(e)),
-            }
-        }
-    };
-    let verdict = match early {
-        Some(r) => Err(r),
-        None => check(f, &generated, g),
-    };
-    match verdict {
-        Ok(text) => {
-            // The held-back last word, now that the whole sentence passed.
-            let end = generated
-                .trim_start()
-                .find('\n')
-                .map_or(generated.len(), |i| {
-                    i + (generated.len() - generated.trim_start().len())
-                });
-            if let Some(rest) = generated.get(shown.min(end)..end).filter(|r| !r.is_empty()) {
-                on_text(rest);
-            }
-            Phrased {
-                text,
-                generated,
-                kept: true,
-                rejection: None,
-            }
-        }
-        Err(r) => Phrased {
-            text: f.template.clone(),
-            generated,
-            kept: false,
-            rejection: Some(r),
-        },
+        more
+    });
+    let (phrased, rest) = guard.finish(result, g);
+    if !rest.is_empty() {
+        on_text(&rest);
     }
+    phrased
 }
 
 /// Which sentence of a reply a set of facts is for.

@@ -2,7 +2,6 @@
 // Every piece of catalog or visitor text is set with textContent, never HTML.
 
 import { KithClient } from './kith-client.js';
-import { prefetchCore } from './kith-prefetch.js';
 
 const $ = (id) => document.getElementById(id);
 let kith = null;
@@ -97,6 +96,8 @@ function el(tag, cls, text) {
 }
 
 function progress(loaded, total) {
+  // A download still finishing after Kith failed to start must not hide why.
+  if (document.body.dataset.failed) return;
   const mb = (x) => (x / 1e6).toFixed(1);
   $('loading-text').textContent = total
     ? `Downloading Kith's model… ${mb(loaded)} of ${mb(total)} MB`
@@ -414,34 +415,15 @@ $('delete').addEventListener('click', async () => {
   kithSays(info.openingQuestion);
 });
 
-// Offline: the service worker precaches the page and keeps the bundle. On a
-// first visit Kith waits (briefly) until it controls the page, so the
-// worker's bundle download goes through it and happens once.
-async function offlineReady() {
+// Offline: the service worker precaches the page, the wasm and the scripts,
+// and serves the bundle's parts from the parts cache. Registered while Kith
+// starts, never waited for: on a first visit the worker (not yet under the
+// service worker) keeps the parts it downloads in the parts cache itself,
+// and the browser's HTTP cache lets the wasm the page compiles and the one
+// the service worker precaches share one download.
+function offlineReady() {
   if (!('serviceWorker' in navigator)) return;
-  try {
-    // A later visit: the page is already controlled; the registration's
-    // update check (a network round trip) runs behind, not in the way.
-    if (navigator.serviceWorker.controller) {
-      navigator.serviceWorker.register('sw.js').catch((err) => console.warn('offline mode unavailable:', err.message));
-      return;
-    }
-    await navigator.serviceWorker.register('sw.js');
-    if (navigator.serviceWorker.controller) return;
-    await Promise.race([
-      new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true })),
-      new Promise((resolve) => setTimeout(resolve, 5000)),
-    ]);
-  } catch (err) {
-    console.warn('offline mode unavailable:', err.message);
-  }
-}
-
-// A first visit: while the service worker installs (downloading the wasm),
-// the core part is fetched into the parts cache (www/kith-prefetch.js).
-function prefetch(bundle) {
-  if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) return null;
-  return prefetchCore(bundle, location.href, progress);
+  navigator.serviceWorker.register('sw.js').catch((err) => console.warn('offline mode unavailable:', err.message));
 }
 
 (async () => {
@@ -451,7 +433,7 @@ function prefetch(bundle) {
     // (same origin only).
     const asked = new URLSearchParams(location.search).get('bundle');
     const bundle = asked && /^[\w.-]+\.(kith|json)$/.test(asked) ? asked : 'goodbooks.json';
-    await Promise.all([offlineReady(), prefetch(bundle)]);
+    offlineReady();
     kith = new KithClient();
     kith.addEventListener('progress', (e) => progress(e.detail.loaded, e.detail.total));
     kith.addEventListener('changed', changed);

@@ -17,6 +17,25 @@ const DEAD = /unreachable|RuntimeError|memory access out of bounds|Out of memory
 // Restarts in one page's life before Kith gives up and says so.
 const MAX_RESTARTS = 3;
 
+// The engine's wasm, compiled on the page and handed to the worker, which
+// only instantiates it. Chromium keeps the machine code of a module
+// compiled in a window between visits, but not of one compiled in a
+// worker: compiled here, a returning visitor's engine starts on optimised
+// code instead of recompiling and re-warming (docs/BENCHMARKS.md §4).
+// Null when it cannot be done here (no streaming compile, a wrong MIME
+// type, a failed download): the worker then fetches and compiles the
+// wasm itself, and reports what went wrong.
+async function compileEngine(url) {
+  try {
+    if (typeof WebAssembly !== 'object' || typeof WebAssembly.compileStreaming !== 'function') return null;
+    const res = await fetch(url);
+    if (!res.ok) return null;
+    return await WebAssembly.compileStreaming(res);
+  } catch {
+    return null;
+  }
+}
+
 export class KithClient extends EventTarget {
   /**
    * Starts the worker; nothing is downloaded until `call('init', …)`.
@@ -33,13 +52,19 @@ export class KithClient extends EventTarget {
     this.initArgs = null;
     this.restarts = 0;
     this.closed = false;
+    this.engine = compileEngine(new URL('./pkg/kith_bg.wasm', new URL(workerUrl, location.href)));
     this.start();
     this.watch = setInterval(() => this.checkAlive(), Math.max(500, patience / 4));
   }
 
   start() {
-    this.worker = new Worker(this.workerUrl, { type: 'module' });
+    const worker = new Worker(this.workerUrl, { type: 'module' });
+    this.worker = worker;
     this.alive = Date.now();
+    // The compiled engine (or null) for this worker, and for a restarted one.
+    this.engine.then((module) => {
+      if (this.worker === worker && !this.closed) worker.postMessage({ op: 'engine', module });
+    });
     this.worker.onmessage = (e) => {
       this.alive = Date.now();
       const m = e.data || {};
@@ -78,7 +103,10 @@ export class KithClient extends EventTarget {
   /** Sends one operation; resolves with its value, rejects with its error. */
   call(op, args) {
     if (this.closed) return Promise.reject(new Error('Kith was closed'));
-    if (op === 'init') this.initArgs = args;
+    if (op === 'init') {
+      args = { ...args, engineFromPage: true };
+      this.initArgs = args;
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { op, args, resolve, reject, sent: Date.now(), retried: false });

@@ -26,14 +26,23 @@
 // and first explanations are rewritten by the small language model, one
 // sentence at a time between other messages, streamed to the page as
 // {type: 'phrase', turn, index, slot, text} and closed by {type: 'phrased',
-// turn, index, slot, result}; a newer reply cancels what is left.
+// turn, index, slot, result}; a newer reply cancels what is left. The
+// model is its own wasm module (pkg/kith_phrasing.js), downloaded only
+// then; it only continues the engine's prompt, and every piece of its
+// text passes the engine's guard (Session.phraseBegin/phrasePiece/phraseEnd)
+// before the page sees it.
 import init, {
-  Kith, Phraser, loadProfile, saveProfile, backupProfile, deleteEverything, fetchBytes, readManifest, memoryBytes,
+  Kith, loadProfile, saveProfile, backupProfile, deleteEverything, fetchBytes, readManifest, memoryBytes,
   storageWiped,
 } from './pkg/kith.js';
 import { PARTS_CACHE, prefetchCore, genuine } from './kith-prefetch.js';
 
 const PHRASE_TOP = 3;
+// The engine's wasm as the page compiled it (www/kith-client.js sends it in
+// an 'engine' message, a WebAssembly.Module or null), so a returning
+// visitor's engine starts on the machine code the browser kept.
+let engineSent;
+const engineFromPage = new Promise((resolve) => { engineSent = resolve; });
 let phraser = null;
 let phrasing = false;
 let turn = 0;
@@ -124,11 +133,9 @@ function pump() {
   const job = jobs.shift();
   if (job.turn === turn && phraser && phrasing) {
     try {
-      const result = session.phrase(phraser, PHRASE_TOP, job.index, (text) => {
-        postMessage({ type: 'phrase', turn: job.turn, index: job.index, slot: job.slot, text });
-        return true;
-      });
-      postMessage({ type: 'phrased', turn: job.turn, index: job.index, slot: job.slot, result, stats: phraser.stats() });
+      const result = phraseOne(job.index, (text) =>
+        postMessage({ type: 'phrase', turn: job.turn, index: job.index, slot: job.slot, text }));
+      postMessage({ type: 'phrased', turn: job.turn, index: job.index, slot: job.slot, result, stats: session.phrasingStats() });
     } catch (err) {
       postMessage({ type: 'phrased', turn: job.turn, index: job.index, slot: job.slot, error: String(err.message || err) });
     }
@@ -136,6 +143,38 @@ function pump() {
   setTimeout(pump, 0);
 }
 
+
+// One sentence: the engine writes the prompt, the model continues it, and
+// each piece goes through the engine's guard; `show` gets what is safe.
+function phraseOne(index, show) {
+  const begun = session.phraseBegin(PHRASE_TOP, index);
+  if (begun.done) {
+    if (begun.done.kept) show(begun.done.text);
+    return begun.done;
+  }
+  let text = null;
+  let error = null;
+  try {
+    text = phraser.generate(begun.prompt, begun.maxTokens, (piece) => {
+      const got = session.phrasePiece(piece);
+      if (got.show) show(got.show);
+      return got.more;
+    }).text;
+  } catch (err) {
+    error = String(err && err.message ? err.message : err);
+  }
+  const result = session.phraseEnd(text, error);
+  if (result.rest) show(result.rest);
+  delete result.rest;
+  return result;
+}
+
+// The phrasing model's module, its wasm fetched and compiled the first time.
+async function loadPhraser(url) {
+  const model = await import('./pkg/kith_phrasing.js');
+  await model.default();
+  return model.Phraser.load(url, (loaded, total) => postMessage({ type: 'llm-progress', loaded, total }));
+}
 
 // For benchmarks (benchmarks/browser/first-visit.mjs): the wasm memory in use.
 self.kithMemory = () => ({ wasm: memoryBytes() });
@@ -242,6 +281,7 @@ async function loadRest(parts) {
         postMessage({ type: 'understanding', part: part.part, pending, loaded, total: total || part.bytes }), part.sha256);
       let refused = null;
       let ms = 0;
+      await quiet();
       await enqueue(async () => {
         const t = performance.now();
         try { kith.attach(bytes); } catch (err) { refused = err; }
@@ -257,14 +297,20 @@ async function loadRest(parts) {
 }
 
 const ops = {
-  async init({ bundle, variant: wanted }) {
+  async init({ bundle, variant: wanted, engineFromPage: sent }) {
     // Where the time goes (ms since the worker started), for benchmarks.
     const timings = { start: Math.round(performance.now()) };
     const mark = (name) => { timings[name] = Math.round(performance.now()); };
     // The manifest and core part download while the wasm compiles.
     const early = prefetchCore(bundle, self.location.href, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
     try {
-      await init();
+      const module = sent ? await engineFromPage : null;
+      try {
+        await init(module ? { module_or_path: module } : undefined);
+      } catch (err) {
+        if (!module) throw err;
+        await init(); // the page's module would not instantiate: compile it here
+      }
     } catch (err) {
       throw new Error(`the engine (kith_bg.wasm) could not be loaded: ${err && err.message ? err.message : err}`);
     }
@@ -355,12 +401,12 @@ const ops = {
   async phrasing({ on, url }) {
     phrasing = Boolean(on);
     if (phrasing && !phraser) {
-      phraser = await Phraser.load(url, (loaded, total) => postMessage({ type: 'llm-progress', loaded, total }));
+      phraser = await loadPhraser(url);
     }
     // The reply on screen is the session's last one: phrase it now.
     if (phrasing) schedulePhrasing();
     else jobs = [];
-    return { on: phrasing, turn, stats: phraser ? phraser.stats() : null };
+    return { on: phrasing, turn, stats: phraser ? session.phrasingStats() : null };
   },
   async importProfile({ json }) {
     await locked(async () => {
@@ -400,6 +446,20 @@ async function fromAnotherTab(msg) {
 // One message at a time, in order: a turn never interleaves with another.
 let queue = Promise.resolve();
 let busy = 0;
+let lastRequest = 0;
+
+// Background work (attaching a part: up to a few hundred ms of wasm that
+// cannot be interrupted) yields to the visitor: it starts only once no
+// request is waiting and none came in the last QUIET_MS, so a message sent
+// the moment the page is ready is answered first, from what is loaded.
+const QUIET_MS = 100;
+async function quiet() {
+  for (;;) {
+    const wait = lastRequest + QUIET_MS - performance.now();
+    if (busy === 0 && wait <= 0) return;
+    await new Promise((r) => setTimeout(r, Math.max(wait, 10)));
+  }
+}
 function enqueue(fn) {
   busy += 1;
   queue = queue.then(fn)
@@ -416,6 +476,11 @@ onmessage = (e) => {
     postMessage({ id, ok: true, value: 'pong' });
     return;
   }
+  if (op === 'engine') {
+    engineSent(e.data.module instanceof WebAssembly.Module ? e.data.module : null);
+    return;
+  }
+  lastRequest = performance.now();
   enqueue(async () => {
     try {
       if (!ops[op]) throw new Error(`unknown operation ${op}`);

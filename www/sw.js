@@ -113,14 +113,15 @@ self.addEventListener('fetch', (e) => {
     return;
   }
   // Everything else: cache first (the cache changes only with VERSION); the
-  // optional language model is kept the first time it passes.
+  // optional language model and its wasm module are kept the first time
+  // they pass (never precached: most visitors never turn phrasing on).
   e.respondWith(caches.open(CACHE).then(async (c) => {
     // The folder URL is the page itself.
     const key = url.pathname.endsWith('/') ? new URL('./index.html', location.href).href : e.request;
     const hit = await c.match(key, { ignoreSearch: true });
     if (hit) return hit;
     const res = await fetch(e.request);
-    if (res.status === 200 && /\.gguf$/.test(url.pathname)) e.waitUntil(c.put(url.pathname, res.clone()));
+    if (res.status === 200 && /\.gguf$|\/kith_phrasing(_bg\.wasm|\.js)$/.test(url.pathname)) e.waitUntil(c.put(url.pathname, res.clone()));
     return res;
   }));
 });

@@ -200,6 +200,7 @@ async fn fetch_into(
 
 /// Downloads `url` (resuming if interrupted) with `onProgress(loaded,
 /// total)` as bytes arrive: the parts of a staged bundle and the manifest.
+#[cfg(not(feature = "phrasing-wasm"))]
 #[wasm_bindgen(js_name = fetchBytes)]
 pub async fn fetch_bytes(
     url: String,

@@ -1,18 +1,15 @@
-//! The wasm-bindgen shell: converts between JS values and the core, and
-//! nothing else. Errors become JS exceptions carrying the core's message.
-//!
-//! `Encoder` embeds text; `Kith` is a loaded bundle and `Session` one
-//! visitor's conversation over it (the façade of `crate::session`).
-
-mod download;
-mod store;
+//! The engine's exports (`kith.js`): `Encoder` embeds text; `Kith` is a
+//! loaded bundle and `Session` one visitor's conversation over it (the
+//! façade of `crate::session`), including the guard of the optional
+//! phrasing model, whose generator lives in its own module
+//! (`super::phrasing_model`).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::{download, js_err, to_js};
 use crate::encoder::{Encoder, WeightMode};
-use crate::llm::Llm;
-use crate::phrasing::{phrase, reply_facts, PhrasingStats};
+use crate::phrasing::{reply_facts, PhraseGuard, Phrased, PhrasingStats, MAX_TOKENS};
 use crate::profile::{Controls, Profile};
 use crate::session::Reply;
 use crate::session::{Engine, Feedback};
@@ -139,35 +136,6 @@ pub fn memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Converts a Rust value to a plain JS object (maps as objects, not Map).
-fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
-}
-
-fn js_err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
-
-/// The message of a value JS threw (an Error, a string, or anything else).
-fn js_message(e: &JsValue, fallback: &str) -> String {
-    use wasm_bindgen::JsCast;
-    e.dyn_ref::<js_sys::Error>()
-        .map(|x| String::from(x.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| fallback.to_string())
-}
-
-/// A JS callback as a text sink: it receives each piece and may return
-/// `false` to stop (anything else, `undefined` included, continues).
-fn text_sink(f: &js_sys::Function) -> impl FnMut(&str) -> bool + '_ {
-    move |t: &str| {
-        f.call1(&JsValue::NULL, &JsValue::from_str(t))
-            .map(|v| v.is_undefined() || v.is_truthy())
-            .unwrap_or(false)
-    }
-}
-
 /// The engine shared by a `Kith` and its sessions; a part attached later
 /// (`Kith.attach`) is seen by every session's next turn.
 type Shared = std::rc::Rc<std::cell::RefCell<Engine>>;
@@ -285,65 +253,8 @@ impl WasmKith {
             engine: self.engine.clone(),
             state,
             last: None,
+            phrasing: PhrasingState::default(),
         })
-    }
-}
-
-/// The optional phrasing model (SmolLM2-135M): rewrites the engine's
-/// questions and explanations; every output is checked against the facts
-/// (`crate::phrasing`) and falls back to the template.
-#[wasm_bindgen]
-pub struct Phraser {
-    llm: Llm,
-    stats: PhrasingStats,
-    /// Results by facts: a reason shown again in the next reply is not
-    /// generated twice (greedy decoding would say the same).
-    memo: std::collections::HashMap<String, crate::phrasing::Phrased>,
-}
-
-#[wasm_bindgen]
-impl Phraser {
-    /// Loads the model from the bytes of its GGUF file.
-    #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<Phraser, JsError> {
-        Ok(Phraser {
-            llm: Llm::from_gguf_bytes(bytes).map_err(js_err)?,
-            stats: PhrasingStats::default(),
-            memo: std::collections::HashMap::new(),
-        })
-    }
-
-    /// Downloads the model and loads it; `onProgress(loaded, total)` as bytes arrive.
-    pub async fn load(
-        url: String,
-        on_progress: Option<js_sys::Function>,
-    ) -> Result<Phraser, JsError> {
-        let bytes = download::download(&url, on_progress).await?;
-        Phraser::new(&bytes)
-    }
-
-    /// Outputs kept and rejected so far, by reason.
-    pub fn stats(&self) -> Result<JsValue, JsError> {
-        to_js(&self.stats)
-    }
-
-    /// Greedy text after a prompt, streamed to `onText` (return false to
-    /// stop): for benchmarks and tests, no guard.
-    pub fn generate(
-        &mut self,
-        prompt: &str,
-        max_tokens: usize,
-        on_text: &js_sys::Function,
-    ) -> Result<JsValue, JsError> {
-        let mut cb = text_sink(on_text);
-        let g = self
-            .llm
-            .generate(prompt, max_tokens, &mut cb)
-            .map_err(js_err)?;
-        to_js(&serde_json::json!({
-            "text": g.text, "promptTokens": g.prompt_tokens, "cachedTokens": g.cached_tokens,
-            "tokens": g.tokens, "finished": g.finished,
-        }))
     }
 }
 
@@ -354,8 +265,20 @@ impl Phraser {
 pub struct Session {
     engine: Shared,
     state: Synced,
-    /// The last reply, whose sentences `phrase` rewrites.
+    /// The last reply, whose sentences `phraseBegin` … `phraseEnd` rewrite.
     last: Option<Reply>,
+    /// The phrasing under way, results by facts, and counts.
+    phrasing: PhrasingState,
+}
+
+/// A session's side of phrasing: the guard of the sentence the model is
+/// writing (with its memo key), results by facts (a reason shown again in
+/// the next reply is not generated twice), and kept/rejected counts.
+#[derive(Default)]
+struct PhrasingState {
+    guard: Option<(String, PhraseGuard)>,
+    memo: std::collections::HashMap<String, Phrased>,
+    stats: PhrasingStats,
 }
 
 #[wasm_bindgen]
@@ -421,49 +344,84 @@ impl Session {
         to_js(&slots)
     }
 
-    /// Rewrites the `n`th sentence of `phrasingSlots(top)` with the model,
-    /// streaming checked text to `onText`; returns `{text, generated, kept,
-    /// rejection}` where `text` is what to show (the template if rejected).
-    pub fn phrase(
-        &self,
-        phraser: &mut Phraser,
-        top: usize,
-        n: usize,
-        on_text: &js_sys::Function,
-    ) -> Result<JsValue, JsError> {
+    /// Starts phrasing the `n`th sentence of `phrasingSlots(top)`: returns
+    /// `{prompt, maxTokens}` for the phrasing model (`kith_phrasing.js`),
+    /// whose text then goes through `phrasePiece` and `phraseEnd`; or
+    /// `{done}` with the result when these facts were phrased before (greedy
+    /// decoding would say the same).
+    #[wasm_bindgen(js_name = phraseBegin)]
+    pub fn phrase_begin(&mut self, top: usize, n: usize) -> Result<JsValue, JsError> {
         let reply = self
             .last
             .as_ref()
             .ok_or_else(|| JsError::new("nothing to phrase yet"))?;
-        let (_, facts) = reply_facts(&*engine(&self.engine)?, self.current(), reply, top)
+        let engine = engine(&self.engine)?;
+        let (_, facts) = reply_facts(&engine, self.state.profile(), reply, top)
             .into_iter()
             .nth(n)
             .ok_or_else(|| JsError::new(&format!("no sentence {n} to phrase")))?;
-        let mut cb = text_sink(on_text);
         let key = serde_json::to_string(&facts).unwrap_or_default();
-        let got = match phraser.memo.get(&key) {
-            Some(done) => {
-                if done.kept {
-                    cb(&done.text);
-                }
-                done.clone()
-            }
-            None => {
-                let got = phrase(
-                    &mut phraser.llm,
-                    &facts,
-                    &engine(&self.engine)?.grounding(),
-                    &mut cb,
-                );
-                if phraser.memo.len() > 256 {
-                    phraser.memo.clear();
-                }
-                phraser.memo.insert(key, got.clone());
-                got
-            }
+        if let Some(done) = self.phrasing.memo.get(&key).cloned() {
+            self.phrasing.guard = None;
+            self.phrasing.stats.add(&done);
+            return to_js(&serde_json::json!({ "done": done }));
+        }
+        let guard = PhraseGuard::new(facts);
+        let prompt = guard.prompt(&engine.grounding().words);
+        self.phrasing.guard = Some((key, guard));
+        to_js(&serde_json::json!({ "prompt": prompt, "maxTokens": MAX_TOKENS }))
+    }
+
+    /// The model's next piece of text: returns `{show, more}`, the text now
+    /// safe to show (whole words, checked) and whether the model should go on.
+    #[wasm_bindgen(js_name = phrasePiece)]
+    pub fn phrase_piece(&mut self, piece: &str) -> Result<JsValue, JsError> {
+        let engine = engine(&self.engine)?;
+        let Some((_, guard)) = self.phrasing.guard.as_mut() else {
+            return to_js(&serde_json::json!({ "show": "", "more": false }));
         };
-        phraser.stats.add(&got);
-        to_js(&got)
+        let (show, more) = guard.piece(piece, &engine.grounding());
+        to_js(&serde_json::json!({ "show": show, "more": more }))
+    }
+
+    /// The model has stopped: `generated` is its whole output, or `error`
+    /// why it failed. Returns `{text, generated, kept, rejection, rest}`:
+    /// `text` is what to show (the template if rejected), `rest` the
+    /// held-back end of a kept sentence still to append.
+    #[wasm_bindgen(js_name = phraseEnd)]
+    pub fn phrase_end(
+        &mut self,
+        generated: Option<String>,
+        error: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let engine = engine(&self.engine)?;
+        let (key, guard) = self
+            .phrasing
+            .guard
+            .take()
+            .ok_or_else(|| JsError::new("no phrasing under way"))?;
+        let result = match (generated, error) {
+            (Some(text), None) => Ok(text),
+            (_, Some(e)) => Err(e),
+            (None, None) => Err("the phrasing model gave no text".to_string()),
+        };
+        let (got, rest): (Phrased, String) = guard.finish(result, &engine.grounding());
+        if self.phrasing.memo.len() > 256 {
+            self.phrasing.memo.clear();
+        }
+        self.phrasing.memo.insert(key, got.clone());
+        self.phrasing.stats.add(&got);
+        let mut v = serde_json::to_value(&got).map_err(js_err)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("rest".into(), rest.into());
+        }
+        to_js(&v)
+    }
+
+    /// Phrased sentences kept and rejected in this session, by reason.
+    #[wasm_bindgen(js_name = phrasingStats)]
+    pub fn phrasing_stats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.phrasing.stats)
     }
 
     /// The visitor's controls (diversity, avoided topics, context, count).

@@ -1,14 +1,16 @@
 // Friendlier wording in the demo page (the optional SmolLM2 model): offered
 // once after the first reply, never on a low-memory device, remembered when
 // declined; once on, sentences stream in and each is either the checked
-// rewrite or Kith's own template; the model is cached for offline use.
+// rewrite or Kith's own template; the model and its wasm module are
+// downloaded only then, and kept for offline use.
 // Needs www/ staged with www/smollm2.gguf (scripts/test does it).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { session, ready, send } from './harness.mjs';
 
 test('friendlier wording', async (t) => {
-  const { server, errors, newPage } = await session(t);
+  const { server, errors, requests, newPage } = await session(t);
+  const phrasingModule = () => requests.filter((u) => /\/kith_phrasing(_bg\.wasm|\.js)$/.test(u));
   const url = `${server.url}/www/index.html`;
 
   await t.test('a device with little memory is never offered the model', async () => {
@@ -41,6 +43,8 @@ test('friendlier wording', async (t) => {
     const page = await newPage();
     await page.goto(url);
     await ready(page);
+    await send(page, 'I loved Dune');
+    assert.deepEqual(phrasingModule(), [], 'the phrasing model\'s wasm is not downloaded before it is turned on');
     await page.check('#phrasing');
     await page.waitForFunction(() => /Friendlier wording is on/.test(document.getElementById('phrasing-status').textContent), null, { timeout: 120000 });
     await send(page, 'I want a good book');
@@ -61,6 +65,8 @@ test('friendlier wording', async (t) => {
       return k ? (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname) : [];
     });
     assert.ok(cached.some((p) => p.endsWith('/smollm2.gguf')), 'the model is kept for offline use');
+    assert.ok(cached.some((p) => p.endsWith('/pkg/kith_phrasing_bg.wasm')), 'its wasm module is kept for offline use');
+    assert.ok(phrasingModule().length > 0, 'the phrasing model\'s wasm was downloaded once it was turned on');
     // Switching it off stops rewriting: the next reply keeps Kith's wording.
     await page.uncheck('#phrasing');
     await send(page, 'more like the first one');

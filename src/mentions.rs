@@ -4,7 +4,9 @@
 //! Lexical and exact by design: the encoder handles meaning (themes such as
 //! "political intrigue"); this module handles names, which an embedding blurs.
 
-use std::collections::{HashMap, HashSet};
+// foldhash: these maps are built from the site owner's own catalog at every
+// load (tens of thousands of keys), where std's DoS-resistant hasher costs twice.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -391,12 +393,13 @@ pub fn title_variants(title: &str) -> Vec<Vec<String>> {
     if let Some(y) = no_year {
         bases.push(y);
     }
-    for b in bases.clone() {
-        for art in ["The", "A", "An", "Les", "La", "Le", "Il", "Das", "Die"] {
-            if let Some(stem) = b.strip_suffix(&format!(", {art}")) {
-                bases.push(format!("{art} {stem}"));
-            }
-        }
+    const ARTICLES: [&str; 9] = ["The", "A", "An", "Les", "La", "Le", "Il", "Das", "Die"];
+    for k in 0..bases.len() {
+        let moved = bases[k]
+            .rsplit_once(", ")
+            .filter(|(_, art)| ARTICLES.contains(art))
+            .map(|(stem, art)| format!("{art} {stem}"));
+        bases.extend(moved);
     }
     let mut out: Vec<Vec<String>> = Vec::new();
     for b in bases {
@@ -468,7 +471,7 @@ fn vocabulary(catalog: &Catalog) -> (HashSet<String>, HashSet<String>) {
     }
     // foldhash: a few million lookups, where std's DoS-resistant hasher
     // would be half the cost (the words are the site owner's own catalog).
-    let mut counts: foldhash::HashMap<String, Counts> = foldhash::HashMap::default();
+    let mut counts: HashMap<String, Counts> = HashMap::default();
     let mut count = |word: &str, item: usize, lower: bool| {
         let c = match counts.get_mut(word) {
             Some(c) => c,

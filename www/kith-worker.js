@@ -446,16 +446,17 @@ async function fromAnotherTab(msg) {
 // One message at a time, in order: a turn never interleaves with another.
 let queue = Promise.resolve();
 let busy = 0;
-let lastRequest = 0;
+let lastActivity = 0;
 
 // Background work (attaching a part: up to a few hundred ms of wasm that
-// cannot be interrupted) yields to the visitor: it starts only once no
-// request is waiting and none came in the last QUIET_MS, so a message sent
-// the moment the page is ready is answered first, from what is loaded.
+// cannot be interrupted) yields to the visitor: it starts only once nothing
+// is queued and nothing came in or was answered in the last QUIET_MS, so a
+// message sent the moment the page is ready (or shows a reply) is answered
+// first, from what is loaded.
 const QUIET_MS = 100;
 async function quiet() {
   for (;;) {
-    const wait = lastRequest + QUIET_MS - performance.now();
+    const wait = lastActivity + QUIET_MS - performance.now();
     if (busy === 0 && wait <= 0) return;
     await new Promise((r) => setTimeout(r, Math.max(wait, 10)));
   }
@@ -464,7 +465,7 @@ function enqueue(fn) {
   busy += 1;
   queue = queue.then(fn)
     .catch((err) => console.warn('kith:', err && err.message ? err.message : err))
-    .finally(() => { busy -= 1; setTimeout(pump, 0); });
+    .finally(() => { busy -= 1; lastActivity = performance.now(); setTimeout(pump, 0); });
   return queue;
 }
 
@@ -480,7 +481,7 @@ onmessage = (e) => {
     engineSent(e.data.module instanceof WebAssembly.Module ? e.data.module : null);
     return;
   }
-  lastRequest = performance.now();
+  lastActivity = performance.now();
   enqueue(async () => {
     try {
       if (!ops[op]) throw new Error(`unknown operation ${op}`);

@@ -194,6 +194,15 @@ impl Synced {
     }
 }
 
+impl Change {
+    /// Applies the change to a profile and returns the reply: the one turn
+    /// format of every shell (a tab's `Session.apply`, `kith chat --json`),
+    /// without a tab's bookkeeping of unsaved changes.
+    pub fn apply_to(&self, engine: &Engine, p: &mut Profile) -> Result<Reply, EngineError> {
+        run(engine, p, self)
+    }
+}
+
 fn run(engine: &Engine, p: &mut Profile, change: &Change) -> Result<Reply, EngineError> {
     match change {
         Change::Say { text } => engine.say(p, text),

@@ -503,6 +503,115 @@ fn build_then_recommend_and_chat_from_the_bundle() {
 
 /// A catalog big enough to validate on: two groups of 40 users, each choosing
 /// among its own 15 items.
+#[test]
+fn chat_json_replays_a_scripted_dialogue_and_continues_from_its_profile() {
+    let dir = tiny_catalog();
+    let bundle = dir.path().join("tiny.kith");
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--no-encoder",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let profile = dir.path().join("me.json");
+    let chat = |input: &str| {
+        let o = kith_with_input(
+            &[
+                "chat",
+                "--bundle",
+                bundle.to_str().unwrap(),
+                "--profile",
+                profile.to_str().unwrap(),
+                "--k",
+                "3",
+                "--json",
+            ],
+            input.as_bytes(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("every line is JSON"))
+            .collect::<Vec<_>>()
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["recommendations"]
+            .as_array()
+            .expect("a reply")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let replies = chat(concat!(
+        "{\"kind\":\"say\",\"text\":\"I loved Emma\"}\n",
+        "\n",
+        "hello\n",
+        "{\"kind\":\"feedback\",\"id\":\"e\",\"feedback\":\"already_seen\"}\n",
+        "{\"kind\":\"feedback\",\"id\":\"zzz\",\"feedback\":\"love\"}\n",
+        "{\"kind\":\"controls\",\"controls\":{\"diversity\":0.2,\"count\":3}}\n",
+    ));
+    assert_eq!(
+        replies.len(),
+        5,
+        "one line out per non-blank line in: {replies:?}"
+    );
+    let first = ids(&replies[0]);
+    assert_eq!(first.len(), 3);
+    assert!(
+        !first.contains(&"d".to_string()),
+        "Emma itself is not recommended: {first:?}"
+    );
+    assert!(
+        replies[0]["understood"]["liked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "Emma"),
+        "{}",
+        replies[0]
+    );
+    assert!(
+        replies[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a change"),
+        "{}",
+        replies[1]
+    );
+    assert!(
+        !ids(&replies[2]).contains(&"e".to_string()),
+        "already seen is never shown again: {}",
+        replies[2]
+    );
+    assert!(
+        replies[3]["error"].is_string(),
+        "an unknown id is an error line: {}",
+        replies[3]
+    );
+    assert!(replies[4]["recommendations"].is_array(), "{}", replies[4]);
+    // A second run continues from the profile file: Emma is still liked, Persuasion still seen.
+    let again = chat("{\"kind\":\"say\",\"text\":\"more like that\"}\n");
+    assert_eq!(again.len(), 1);
+    let next = ids(&again[0]);
+    assert!(
+        !next.contains(&"d".to_string()) && !next.contains(&"e".to_string()),
+        "{next:?}"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    assert_eq!(
+        saved["answers"],
+        serde_json::json!(["I loved Emma", "more like that"]),
+        "both runs' words: {saved}"
+    );
+    assert_eq!(saved["seen"], serde_json::json!(["e"]), "{saved}");
+}
+
 fn two_taste_catalog() -> tempfile::TempDir {
     let mut items = String::from("id,title,creator,tags\n");
     for i in 0..30 {

@@ -51,6 +51,14 @@ pub struct ChatArgs {
     /// With --llm: how many explanations per reply to phrase.
     #[arg(long, default_value_t = 3)]
     phrase: usize,
+    /// Scripted dialogue: one JSON change per input line —
+    /// {"kind":"say","text":"…"}, {"kind":"feedback","id":"…","feedback":"love"}
+    /// (or not_for_me, more_like_this, already_seen), {"kind":"controls",
+    /// "controls":{…}} — and one JSON line out for each: the reply, in the
+    /// schema of `recommend --json`, or {"error": "…"}. Blank lines are
+    /// skipped. The same changes as the wasm `Session.apply`.
+    #[arg(long, conflicts_with = "llm")]
+    json: bool,
 }
 
 pub(super) fn load_engine(path: &PathBuf) -> Result<Engine> {
@@ -294,6 +302,9 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
         None => engine.new_profile(),
     };
     p.controls.count = a.k.clamp(1, 100);
+    if a.json {
+        return run_chat_json(&engine, p, a.profile.as_deref());
+    }
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
     writeln!(out, "kith: {}  ({CHAT_HELP})", engine.opening_question())?;
@@ -409,5 +420,40 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
         save(&p)?;
     }
     save(&p)?;
+    Ok(())
+}
+
+/// `kith chat --json`: one change in, one JSON line out, the profile saved
+/// after every change that succeeded. A line that is not a change gets an
+/// error line and the dialogue goes on.
+fn run_chat_json(engine: &Engine, mut p: Profile, profile: Option<&Path>) -> Result<()> {
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    loop {
+        let mut bytes = Vec::new();
+        if stdin.lock().read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        let answer = match std::str::from_utf8(&bytes) {
+            Err(_) => serde_json::json!({ "error": "the line is not UTF-8 text" }),
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => match serde_json::from_str::<crate::sync::Change>(line) {
+                Err(e) => serde_json::json!({
+                    "error": format!("not a change ({e}); expected {{\"kind\":\"say\",\"text\":\"…\"}}, feedback or controls")
+                }),
+                Ok(change) => match change.apply_to(engine, &mut p) {
+                    Ok(r) => {
+                        if let Some(path) = profile {
+                            save_profile_file(path, &p)?;
+                        }
+                        reply_json(&r)
+                    }
+                    Err(e) => serde_json::json!({ "error": e.to_string() }),
+                },
+            },
+        };
+        writeln!(out, "{answer}")?;
+        out.flush()?;
+    }
     Ok(())
 }

@@ -296,6 +296,20 @@ impl Session {
         self.remember(r)
     }
 
+    /// One change in the format `kith chat --json` reads — `{kind: "say",
+    /// text}`, `{kind: "feedback", id, feedback}` or `{kind: "controls",
+    /// controls}` — so a scripted dialogue replays the same in the terminal
+    /// and in the page. Returns the reply, as `say` does.
+    pub fn apply(&mut self, change: JsValue) -> Result<JsValue, JsError> {
+        let change: Change = serde_wasm_bindgen::from_value(change)
+            .map_err(|e| JsError::new(&format!("not a change: {e}")))?;
+        let r = self
+            .state
+            .apply(&*engine(&self.engine)?, change)
+            .map_err(js_err)?;
+        self.remember(r)
+    }
+
     /// Feedback on an item by id: "love", "not_for_me", "more_like_this" or "already_seen".
     pub fn feedback(&mut self, id: &str, kind: &str) -> Result<JsValue, JsError> {
         let fb = match kind {

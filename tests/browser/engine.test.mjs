@@ -47,6 +47,16 @@ test('wasm engine', async (t) => {
       variants: info.variants,
       three: s.setControls({ ...s.controls(), count: 3 }).recommendations.length,
       empty: s.say('   '),
+      // The scripted form (the lines `kith chat --json` reads) answers as the calls do.
+      scripted: (() => {
+        const a = kith.openSession();
+        const b = kith.openSession();
+        const ids = (r) => r.recommendations.map((x) => x.id);
+        const said = [ids(a.apply({ kind: 'say', text: dune })), ids(b.say(dune))];
+        const seen = said[0][0];
+        const after = [ids(a.apply({ kind: 'feedback', id: seen, feedback: 'already_seen' })), ids(b.feedback(seen, 'already_seen'))];
+        return { said, after, seen, bad: catchMsg(() => a.apply({ kind: 'shout', text: 'x' })) };
+      })(),
     };
   }, DUNE);
 
@@ -68,6 +78,13 @@ test('wasm engine', async (t) => {
     const shared = wasmIds.filter((id) => nativeIds.includes(id)).length;
     assert.ok(shared >= 9, `wasm ${wasmIds} vs native ${nativeIds}`);
     assert.equal(out.first.question, native.question);
+  });
+
+  await t.test('a scripted change answers as the call does', () => {
+    assert.deepEqual(out.scripted.said[0], out.scripted.said[1]);
+    assert.deepEqual(out.scripted.after[0], out.scripted.after[1]);
+    assert.ok(!out.scripted.after[0].includes(out.scripted.seen));
+    assert.match(out.scripted.bad, /not a change/);
   });
 
   await t.test('follow-ups and the profile round trip', () => {

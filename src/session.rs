@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::bundle::{Bundle, BundleError, BundleMeta};
 use crate::catalog::{Catalog, ItemIdx};
 use crate::dialogue::question::{self, QuestionStrategy};
-use crate::dialogue::{understand, FollowUp, Reply as ShortReply, Understanding};
+use crate::dialogue::{understand, FollowUp, Reply as ShortReply, SmallTalk, Understanding};
 use crate::encoder::Encoder;
 use crate::graph::Graph;
 use crate::mentions::MentionIndex;
@@ -528,12 +528,24 @@ impl Engine {
         let text: String = text.chars().take(MAX_ANSWER_CHARS).collect();
         let u = understand(&text, &self.names);
         if u.is_empty() {
-            // Nothing to go on: change nothing, say so, and ask again.
+            // Nothing to go on: change nothing, answer small talk in kind,
+            // and ask again. Small talk is never matched against the catalog.
             let mut reply = self.recommend(p)?;
-            reply.notes.push(format!(
-                "I didn't catch anything to go on. Tell me about a {} you enjoyed, a genre, or an author.",
-                self.bundle.meta.item_noun.0
-            ));
+            let noun = &self.bundle.meta.item_noun.0;
+            reply.notes.push(match u.small_talk {
+                Some(SmallTalk::Greeting) => format!(
+                    "Hello! Let's find you a {noun} you'll like. Tell me about one you enjoyed, a genre, or a name you like — or pick from these to start."
+                ),
+                Some(SmallTalk::Thanks) => format!(
+                    "You're welcome! Tell me what you thought of these, or about another {noun} you enjoyed, and I'll keep looking."
+                ),
+                Some(SmallTalk::Unsure) => format!(
+                    "No problem: here are some widely loved ones to start from. Say which looks closest to your taste, or name any {noun} you enjoyed."
+                ),
+                None => format!(
+                    "I didn't catch anything to go on. Tell me about a {noun} you enjoyed, a genre, or a name you like."
+                ),
+            });
             reply.question = Some(self.opening_question());
             return Ok(reply);
         }

@@ -323,6 +323,29 @@ fn an_empty_answer_changes_nothing_and_asks_again() {
         assert!(!r.recommendations.is_empty(), "popular picks as a fallback");
     }
     assert_eq!(p, e.new_profile(), "nothing was recorded");
+    // Small talk too: answered in kind, never matched against the catalog.
+    for (talk, said) in [
+        ("hi", "Hello!"),
+        ("how are you?", "Hello!"),
+        ("thanks!", "You're welcome!"),
+        ("I don't know", "No problem"),
+    ] {
+        let r = e.say(&mut p, talk).unwrap();
+        assert!(
+            r.notes.iter().any(|n| n.starts_with(said)),
+            "{talk}: {:?}",
+            r.notes
+        );
+        assert!(r.understood.themes.is_none(), "{talk}: {:?}", r.understood);
+        assert!(
+            r.recommendations
+                .iter()
+                .all(|x| x.because.signal != kith::rank::Signal::Theme),
+            "{talk}"
+        );
+        assert!(r.question.is_some());
+    }
+    assert_eq!(p, e.new_profile(), "small talk recorded nothing");
     // A very long answer is handled, not rejected.
     let long = "I loved Dune ".repeat(2000);
     assert!(e.say(&mut p, &long).is_ok());

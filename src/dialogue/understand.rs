@@ -76,7 +76,65 @@ pub struct Understanding {
     pub reply: Option<Reply>,
     /// A stated time budget in minutes ("I have an hour").
     pub time_budget_minutes: Option<u32>,
+    /// The message was small talk (a greeting, thanks, "I don't know"),
+    /// nothing about taste: never matched against the catalog.
+    pub small_talk: Option<SmallTalk>,
 }
+
+/// Kinds of small talk a friend answers in kind before asking again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmallTalk {
+    /// "hi", "good morning", "how are you?".
+    Greeting,
+    /// "thanks!", "cool", "great".
+    Thanks,
+    /// "I don't know", "no idea", "idk".
+    Unsure,
+}
+
+/// Words of greetings ("hi there, how are you?").
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "heya",
+    "hiya",
+    "howdy",
+    "yo",
+    "greetings",
+    "hola",
+    "bonjour",
+    "hallo",
+    "ciao",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "day",
+    "there",
+    "how",
+    "are",
+    "you",
+    "doing",
+    "whats",
+    "up",
+    "sup",
+    "kith",
+    "nice",
+    "to",
+    "meet",
+];
+/// Words of thanks and acknowledgement.
+const THANKS: &[&str] = &[
+    "thanks", "thank", "thx", "ty", "cheers", "great", "cool", "awesome", "nice", "perfect",
+    "lovely", "much", "so", "you", "a", "lot", "wow",
+];
+/// Words of not knowing what to ask for.
+const UNSURE: &[&str] = &[
+    "dont", "do", "not", "know", "no", "idea", "idk", "dunno", "unsure", "sure", "im", "i", "am",
+    "whatever", "hmm", "hm", "um", "uh", "er", "clue", "really",
+];
 
 impl Understanding {
     /// True when the answer carried nothing Kith can use.
@@ -199,6 +257,18 @@ const FILLER: &[&str] = &[
     "could",
     "should",
     "lot",
+    // Small talk inside a real answer ("Hello, I loved Dune"): not a theme.
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "howdy",
+    "thanks",
+    "thank",
+    "thx",
+    "cheers",
+    "idk",
+    "dunno",
 ];
 
 fn has(ws: &[Word], phrase: &[&str]) -> Option<usize> {
@@ -508,7 +578,81 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
     }
     u.positive_text = positive.join(", ");
     u.theme_phrase = phrases.into_iter().max_by_key(|p| p.len());
+    if let Some(kind) = small_talk(&all, &u) {
+        u.small_talk = Some(kind);
+        u.reply = None;
+        u.positive_text.clear();
+        u.theme_phrase = None;
+        u.negative_phrases.clear();
+    }
     u
+}
+
+/// Small talk: a message made only of a greeting's, thanks' or not-knowing's
+/// words, naming nothing in the catalog and answering nothing. Emoji and
+/// punctuation are not words, so they do not count either way.
+fn small_talk(all: &[Word], u: &Understanding) -> Option<SmallTalk> {
+    let names_something = !u.liked_items.is_empty()
+        || !u.disliked_items.is_empty()
+        || !u.wanted_tags.is_empty()
+        || !u.avoided_tags.is_empty()
+        || !u.wanted_creators.is_empty()
+        || !u.avoided_creators.is_empty();
+    if all.is_empty() || all.len() > 8 || names_something || u.time_budget_minutes.is_some() {
+        return None;
+    }
+    let only = |list: &[&str]| all.iter().all(|w| list.contains(&w.norm.as_str()));
+    let any = |list: &[&str], of: &[&str]| {
+        all.iter()
+            .any(|w| list.contains(&w.norm.as_str()) && of.contains(&w.norm.as_str()))
+    };
+    // "I don't know" reads as a "no" to the reply parser: not knowing wins.
+    let unsure = only(UNSURE)
+        && any(
+            UNSURE,
+            &["know", "idea", "idk", "dunno", "unsure", "clue", "sure"],
+        );
+    if unsure && u.follow_up.is_none() && matches!(u.reply, None | Some(Reply::No)) {
+        return Some(SmallTalk::Unsure);
+    }
+    if u.follow_up.is_some() || u.reply.is_some() {
+        return None;
+    }
+    if unsure {
+        Some(SmallTalk::Unsure)
+    } else if only(THANKS) && any(THANKS, &["thanks", "thank", "thx", "ty", "cheers"]) {
+        Some(SmallTalk::Thanks)
+    } else if only(GREETINGS)
+        && any(
+            GREETINGS,
+            &[
+                "hi",
+                "hello",
+                "hey",
+                "heya",
+                "hiya",
+                "howdy",
+                "yo",
+                "greetings",
+                "hola",
+                "bonjour",
+                "hallo",
+                "ciao",
+                "morning",
+                "afternoon",
+                "evening",
+                "how",
+                "whats",
+                "sup",
+            ],
+        )
+    {
+        Some(SmallTalk::Greeting)
+    } else if only(THANKS) {
+        Some(SmallTalk::Thanks)
+    } else {
+        None
+    }
 }
 
 fn push<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -542,6 +686,44 @@ mod tests {
             aliases: vec![],
         };
         MentionIndex::build(&c, &[tag("romance"), tag("horror"), tag("fantasy")])
+    }
+
+    #[test]
+    fn small_talk_is_answered_in_kind_and_never_a_theme() {
+        let idx = index();
+        for (text, kind) in [
+            ("hi", SmallTalk::Greeting),
+            ("Hello there!", SmallTalk::Greeting),
+            ("good morning :)", SmallTalk::Greeting),
+            ("how are you?", SmallTalk::Greeting),
+            ("thanks!", SmallTalk::Thanks),
+            ("thank you so much", SmallTalk::Thanks),
+            ("I don't know", SmallTalk::Unsure),
+            ("no idea", SmallTalk::Unsure),
+            ("idk", SmallTalk::Unsure),
+        ] {
+            let u = understand(text, &idx);
+            assert_eq!(u.small_talk, Some(kind), "{text}");
+            assert!(
+                u.is_empty(),
+                "{text}: nothing to match against the catalog: {u:?}"
+            );
+        }
+        // Not small talk: a real answer with a greeting in it, a bare "no"
+        // to a question, a title, and a theme that happens to share a word.
+        let u = understand("Hello, I loved Dune", &idx);
+        assert_eq!(u.small_talk, None);
+        assert_eq!(u.liked_items, vec![0]);
+        assert!(u.positive_text.is_empty(), "{u:?}");
+        assert_eq!(understand("no", &idx).reply, Some(Reply::No));
+        assert_eq!(understand("no", &idx).small_talk, None);
+        assert_eq!(understand("Dune", &idx).small_talk, None);
+        let u = understand("a cozy read for a rainy morning", &idx);
+        assert_eq!(u.small_talk, None);
+        assert!(u.positive_text.contains("morning"), "{u:?}");
+        // Emoji alone carry no words: empty, but not mistaken for a greeting.
+        let u = understand("🙂🙂", &idx);
+        assert!(u.is_empty() && u.small_talk.is_none());
     }
 
     #[test]

@@ -342,6 +342,23 @@ fn tiny_catalog() -> tempfile::TempDir {
     common::folder(&[("items.csv", items), ("interactions.csv", &inter)])
 }
 
+/// The tiny catalog built without an encoder into `DIR/tiny.kith`.
+fn tiny_bundle(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let out = dir.path().join("tiny.kith");
+    let o = kith(&[
+        "build",
+        "--format",
+        "csv",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--no-encoder",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
 #[test]
 fn build_then_recommend_and_chat_from_the_bundle() {
     let dir = tiny_catalog();
@@ -501,23 +518,10 @@ fn build_then_recommend_and_chat_from_the_bundle() {
     assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
 }
 
-/// A catalog big enough to validate on: two groups of 40 users, each choosing
-/// among its own 15 items.
 #[test]
 fn chat_json_replays_a_scripted_dialogue_and_continues_from_its_profile() {
     let dir = tiny_catalog();
-    let bundle = dir.path().join("tiny.kith");
-    let o = kith(&[
-        "build",
-        "--format",
-        "csv",
-        "--data",
-        dir.path().to_str().unwrap(),
-        "--no-encoder",
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let bundle = tiny_bundle(&dir);
     let profile = dir.path().join("me.json");
     let chat = |input: &str| {
         let o = kith_with_input(
@@ -612,6 +616,8 @@ fn chat_json_replays_a_scripted_dialogue_and_continues_from_its_profile() {
     assert_eq!(saved["seen"], serde_json::json!(["e"]), "{saved}");
 }
 
+/// A catalog big enough to validate on: two groups of 40 users, each choosing
+/// among its own 15 items.
 fn two_taste_catalog() -> tempfile::TempDir {
     let mut items = String::from("id,title,creator,tags\n");
     for i in 0..30 {
@@ -769,18 +775,7 @@ fn a_catalog_too_small_to_validate_builds_with_defaults_and_says_so() {
 #[test]
 fn split_writes_content_addressed_parts_and_a_manifest() {
     let dir = tiny_catalog();
-    let out = dir.path().join("tiny.kith");
-    let o = kith(&[
-        "build",
-        "--format",
-        "csv",
-        "--data",
-        dir.path().to_str().unwrap(),
-        "--no-encoder",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tiny_bundle(&dir);
     let web = dir.path().join("web");
     std::fs::create_dir_all(&web).unwrap();
     // A stale part of this catalog and an unrelated file share the folder.

@@ -93,58 +93,65 @@ pub enum SmallTalk {
     Unsure,
 }
 
-/// Words of greetings ("hi there, how are you?").
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "heya",
-    "hiya",
-    "howdy",
-    "yo",
-    "greetings",
-    "hola",
-    "bonjour",
-    "hallo",
-    "ciao",
-    "good",
-    "morning",
-    "afternoon",
-    "evening",
-    "day",
-    "there",
-    "how",
-    "are",
-    "you",
-    "doing",
-    "whats",
-    "up",
-    "sup",
-    "kith",
-    "nice",
-    "to",
-    "meet",
-];
-/// Words of thanks and acknowledgement.
-const THANKS: &[&str] = &[
-    "thanks", "thank", "thx", "ty", "cheers", "great", "cool", "awesome", "nice", "perfect",
-    "lovely", "much", "so", "you", "a", "lot", "wow",
-];
-/// Words of not knowing what to ask for.
-const UNSURE: &[&str] = &[
-    "dont", "do", "not", "know", "no", "idea", "idk", "dunno", "unsure", "sure", "im", "i", "am",
-    "whatever", "hmm", "hm", "um", "uh", "er", "clue", "really",
-];
+/// Small talk's words, by kind: the words that make a message that kind
+/// (one must be present) and the words that may go with them ("hello
+/// *there*", "thank you *so much*", "I'm *not* sure").
+const GREETING: (&[&str], &[&str]) = (
+    &[
+        "hi",
+        "hello",
+        "hey",
+        "heya",
+        "hiya",
+        "howdy",
+        "yo",
+        "greetings",
+        "hola",
+        "bonjour",
+        "hallo",
+        "ciao",
+        "morning",
+        "afternoon",
+        "evening",
+        "how",
+        "whats",
+        "sup",
+    ],
+    &[
+        "good", "day", "there", "are", "you", "doing", "up", "kith", "nice", "to", "meet",
+    ],
+);
+/// See [`GREETING`].
+const THANKS: (&[&str], &[&str]) = (
+    &["thanks", "thank", "thx", "ty", "cheers"],
+    &[
+        "great", "cool", "awesome", "nice", "perfect", "lovely", "much", "so", "you", "a", "lot",
+        "wow",
+    ],
+);
+/// See [`GREETING`].
+const UNSURE: (&[&str], &[&str]) = (
+    &["know", "idea", "idk", "dunno", "unsure", "clue", "sure"],
+    &[
+        "dont", "do", "not", "no", "im", "i", "am", "whatever", "hmm", "hm", "um", "uh", "er",
+        "really",
+    ],
+);
 
 impl Understanding {
-    /// True when the answer carried nothing Kith can use.
-    pub fn is_empty(&self) -> bool {
-        self.liked_items.is_empty()
+    /// True when the answer named a title, tag or creator, for or against.
+    pub fn names_something(&self) -> bool {
+        !(self.liked_items.is_empty()
             && self.disliked_items.is_empty()
             && self.wanted_tags.is_empty()
             && self.avoided_tags.is_empty()
             && self.wanted_creators.is_empty()
-            && self.avoided_creators.is_empty()
+            && self.avoided_creators.is_empty())
+    }
+
+    /// True when the answer carried nothing Kith can use.
+    pub fn is_empty(&self) -> bool {
+        !self.names_something()
             && self.positive_text.trim().is_empty()
             && self.negative_phrases.is_empty()
             && self.follow_up.is_none()
@@ -592,63 +599,29 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
 /// words, naming nothing in the catalog and answering nothing. Emoji and
 /// punctuation are not words, so they do not count either way.
 fn small_talk(all: &[Word], u: &Understanding) -> Option<SmallTalk> {
-    let names_something = !u.liked_items.is_empty()
-        || !u.disliked_items.is_empty()
-        || !u.wanted_tags.is_empty()
-        || !u.avoided_tags.is_empty()
-        || !u.wanted_creators.is_empty()
-        || !u.avoided_creators.is_empty();
-    if all.is_empty() || all.len() > 8 || names_something || u.time_budget_minutes.is_some() {
+    if all.is_empty() || all.len() > 8 || u.names_something() || u.time_budget_minutes.is_some() {
         return None;
     }
-    let only = |list: &[&str]| all.iter().all(|w| list.contains(&w.norm.as_str()));
-    let any = |list: &[&str], of: &[&str]| {
-        all.iter()
-            .any(|w| list.contains(&w.norm.as_str()) && of.contains(&w.norm.as_str()))
+    // Every word is one of the kind's, and one of them makes it that kind.
+    let is = |(keys, others): (&[&str], &[&str])| {
+        all.iter().all(|x| {
+            let w = x.norm.as_str();
+            keys.contains(&w) || others.contains(&w)
+        }) && all.iter().any(|x| keys.contains(&x.norm.as_str()))
     };
     // "I don't know" reads as a "no" to the reply parser: not knowing wins.
-    let unsure = only(UNSURE)
-        && any(
-            UNSURE,
-            &["know", "idea", "idk", "dunno", "unsure", "clue", "sure"],
-        );
-    if unsure && u.follow_up.is_none() && matches!(u.reply, None | Some(Reply::No)) {
+    if is(UNSURE) && u.follow_up.is_none() && matches!(u.reply, None | Some(Reply::No)) {
         return Some(SmallTalk::Unsure);
     }
     if u.follow_up.is_some() || u.reply.is_some() {
         return None;
     }
-    if unsure {
-        Some(SmallTalk::Unsure)
-    } else if only(THANKS) && any(THANKS, &["thanks", "thank", "thx", "ty", "cheers"]) {
+    if is(THANKS) {
         Some(SmallTalk::Thanks)
-    } else if only(GREETINGS)
-        && any(
-            GREETINGS,
-            &[
-                "hi",
-                "hello",
-                "hey",
-                "heya",
-                "hiya",
-                "howdy",
-                "yo",
-                "greetings",
-                "hola",
-                "bonjour",
-                "hallo",
-                "ciao",
-                "morning",
-                "afternoon",
-                "evening",
-                "how",
-                "whats",
-                "sup",
-            ],
-        )
-    {
+    } else if is(GREETING) {
         Some(SmallTalk::Greeting)
-    } else if only(THANKS) {
+    } else if all.iter().all(|x| THANKS.1.contains(&x.norm.as_str())) {
+        // "great", "cool": an acknowledgement.
         Some(SmallTalk::Thanks)
     } else {
         None

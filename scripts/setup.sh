@@ -113,6 +113,24 @@ kith_demo_bundle() {
   fi
 }
 
+# MovieLens 100K as a second catalog for the scripted dialogues
+# (tests/dialogues.rs): read from ../shared/data (or $KITH_DATA), never
+# copied; the bundle is generated and git-ignored. About 30 s on 2 cores.
+kith_ml100k_bundle() {
+  local data="${KITH_DATA:-../shared/data}/ml-100k"
+  local out=models/ml100k.kith
+  if [ ! -d "$data" ]; then
+    echo "scripts/setup.sh: $data is missing (MovieLens is read from ../shared/data, or set KITH_DATA)" >&2
+    return 1
+  fi
+  if [ ! -f "$out" ] || [ -n "$(find target/release/kith models/all-MiniLM-L6-v2.q8.gguf -newer "$out" -print -quit)" ]; then
+    kith_log "building $out (MovieLens 100K, default options)"
+    target/release/kith build --format ml100k --data "$data" --out "$out"
+  else
+    kith_log "$out is up to date"
+  fi
+}
+
 # Puts what the page loads next to it: the wasm package and the demo bundle
 # (generated, git-ignored copies).
 kith_stage_www() {

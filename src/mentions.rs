@@ -417,6 +417,12 @@ pub fn title_variants(title: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// Words after which a number is a year, not a title ("from 1984").
+const YEAR_WORDS: &[&str] = &[
+    "from", "in", "since", "before", "after", "around", "circa", "until", "of", "the", "than",
+    "year", "early", "late", "mid",
+];
+
 /// A name to look for: its words and what it names.
 #[derive(Debug, Clone)]
 struct Name {
@@ -673,6 +679,28 @@ impl MentionIndex {
                         }
                     }
                     let sentence_start = start == 0;
+                    // "1984", "2001": a title of digits is written the same in
+                    // any sentence; not when it reads as a year ("from 1984").
+                    let numeric_title = name.words.len() == 1
+                        && matches!(name.target, Target::Item(_))
+                        && name.words[0].len() >= 2
+                        && name.words[0].chars().all(|c| c.is_ascii_digit());
+                    if numeric_title {
+                        let as_year =
+                            start > 0 && YEAR_WORDS.contains(&ws[start - 1].norm.as_str());
+                        if exact && !as_year {
+                            found.push((
+                                Mention {
+                                    target: name.target.clone(),
+                                    start,
+                                    end,
+                                    exact,
+                                },
+                                name.weight,
+                            ));
+                        }
+                        continue;
+                    }
                     if !ok
                         || !self.plausible(
                             name,

@@ -605,23 +605,18 @@ impl Ranker<'_> {
         let wanted_creators: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();
         let shown: HashMap<ItemIdx, u32> = q.shown_counts.iter().copied().collect();
         let shifts = q.shifts.cloned().unwrap_or_default();
-        let (year_mean, year_sd) = {
+        // Years and lengths as rank-based normal scores: a catalog whose
+        // years run from antiquity to last year still tells 1995 from 2010.
+        let year_score = if shifts.recency != 0.0 {
             let ys: Vec<f32> = self
                 .catalog
                 .items()
                 .iter()
                 .map(|i| i.year.map_or(f32::NAN, |y| y as f32))
                 .collect();
-            stats(&ys, &keep)
-        };
-        let (len_mean, len_sd) = {
-            let ls: Vec<f32> = self
-                .catalog
-                .items()
-                .iter()
-                .map(|i| i.length.map_or(f32::NAN, |y| y as f32))
-                .collect();
-            stats(&ls, &keep)
+            normal_scores(&ys, &keep)
+        } else {
+            Vec::new()
         };
         // Context: a short time budget, a phone, or late night lean shorter
         // (only where lengths are known).
@@ -637,6 +632,18 @@ impl Ranker<'_> {
                 length_pull -= 0.2;
             }
         }
+
+        let length_score = if length_pull != 0.0 {
+            let ls: Vec<f32> = self
+                .catalog
+                .items()
+                .iter()
+                .map(|i| i.length.map_or(f32::NAN, |l| l as f32))
+                .collect();
+            normal_scores(&ls, &keep)
+        } else {
+            Vec::new()
+        };
 
         let mut parts: Vec<Parts> = vec![Parts::default(); n];
         let mut scores = vec![f32::NEG_INFINITY; n];
@@ -681,12 +688,15 @@ impl Ranker<'_> {
             }
             let mut adjust = -w.repeat * *shown.get(&(i as ItemIdx)).unwrap_or(&0) as f32;
             adjust += w.shift * shifts.popularity * (self.prior[i] * 2.0 - 1.0) * 2.0;
-            if let Some(y) = item.year {
-                adjust +=
-                    w.shift * shifts.recency * ((y as f32 - year_mean) / year_sd).clamp(-2.0, 2.0);
+            if item.year.is_some() {
+                if let Some(z) = year_score.get(i) {
+                    adjust += w.shift * shifts.recency * z.clamp(-2.0, 2.0);
+                }
             }
-            if let Some(l) = item.length {
-                adjust += w.shift * length_pull * ((l as f32 - len_mean) / len_sd).clamp(-2.0, 2.0);
+            if item.length.is_some() {
+                if let Some(z) = length_score.get(i) {
+                    adjust += w.shift * length_pull * z.clamp(-2.0, 2.0);
+                }
             }
             p.adjust = adjust;
             scores[i] =

@@ -8,6 +8,12 @@
 //! ([`crate::rank::Evidence::supports`]); popularity's precision on the same
 //! tags gives the scale. Requests are written per catalog before any tuning
 //! (`benchmarks/requests/`).
+//!
+//! A request marked `vague` ("hi", "any suggestions?", "I don't know") is an
+//! opening with nothing to go on; its first reply is *useful* when it shows a
+//! list, asks something easy to answer, takes nothing from the words (no
+//! title, tag, creator or theme read into them) and explains no item as close
+//! to what was described.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +33,9 @@ pub struct Request {
     /// Catalog tags the list must not carry.
     #[serde(default)]
     pub avoids: Vec<String>,
+    /// An opening with nothing to go on: measured for a useful first reply.
+    #[serde(default)]
+    pub vague: bool,
 }
 
 /// One request's measurement.
@@ -46,6 +55,10 @@ pub struct RequestResult {
     pub titles: Vec<String>,
     /// The engine's notes (e.g. too few items carry a tag).
     pub notes: Vec<String>,
+    /// The question asked, if any.
+    pub question: Option<String>,
+    /// For a vague opening: whether the first reply was useful.
+    pub useful: Option<bool>,
 }
 
 /// Averages over a request file.
@@ -65,6 +78,10 @@ pub struct RequestReport {
     pub truthful: f64,
     /// How many explanations of each kind were given.
     pub explanation_kinds: BTreeMap<String, usize>,
+    /// Vague openings measured.
+    pub vague_openings: usize,
+    /// Share of vague openings whose first reply was useful (`None` without any).
+    pub useful_first_replies: Option<f64>,
     /// Per request.
     pub results: Vec<RequestResult>,
 }
@@ -163,6 +180,23 @@ pub fn measure(
             untrue_explanations: bad,
             titles: recs.iter().map(|x| x.title.clone()).collect(),
             notes: reply.notes.clone(),
+            question: reply.question.clone(),
+            useful: r.vague.then(|| {
+                let u = &reply.understood;
+                let took_nothing = u.liked.is_empty()
+                    && u.disliked.is_empty()
+                    && u.wanted_tags.is_empty()
+                    && u.avoided_tags.is_empty()
+                    && u.wanted_creators.is_empty()
+                    && u.avoided_creators.is_empty()
+                    && u.themes.is_none();
+                !recs.is_empty()
+                    && reply.question.is_some()
+                    && took_nothing
+                    && recs
+                        .iter()
+                        .all(|x| x.because.signal != crate::rank::Signal::Theme)
+            }),
         });
     }
     let mean = |f: &dyn Fn(&RequestResult) -> Option<f64>| {
@@ -185,6 +219,11 @@ pub fn measure(
             1.0 - untrue as f64 / explained as f64
         },
         explanation_kinds: kinds,
+        vague_openings: results.iter().filter(|r| r.useful.is_some()).count(),
+        useful_first_replies: {
+            let v: Vec<bool> = results.iter().filter_map(|r| r.useful).collect();
+            (!v.is_empty()).then(|| v.iter().filter(|&&u| u).count() as f64 / v.len() as f64)
+        },
         results,
     })
 }

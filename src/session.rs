@@ -13,7 +13,9 @@ use serde::Serialize;
 use crate::bundle::{Bundle, BundleError, BundleMeta};
 use crate::catalog::{Catalog, ItemIdx};
 use crate::dialogue::question::{self, QuestionStrategy};
-use crate::dialogue::{understand, FollowUp, Reply as ShortReply, SmallTalk, Understanding};
+use crate::dialogue::{
+    understand, FollowUp, Reply as ShortReply, Revision, SmallTalk, Understanding,
+};
 use crate::encoder::Encoder;
 use crate::graph::Graph;
 use crate::mentions::MentionIndex;
@@ -154,6 +156,9 @@ pub struct EngineOptions {
     pub strategy: QuestionStrategy,
     /// Smallest expected gain (bits) worth a question.
     pub min_gain: f32,
+    /// Smallest list gain worth a question (share of the candidates'
+    /// probability, [`question::list_gain`]).
+    pub min_list_gain: f32,
     /// Cosine above which a sentence is read as naming a tag.
     pub tag_threshold: f32,
     /// Cosine above which a negated phrase is read as avoiding a tag.
@@ -169,6 +174,7 @@ impl Default for EngineOptions {
             memory: 0.5,
             strategy: QuestionStrategy::InfoGain,
             min_gain: 0.5,
+            min_list_gain: 0.0,
             tag_threshold: 0.62,
             avoid_tag_threshold: 0.75,
             variant: None,
@@ -528,28 +534,14 @@ impl Engine {
         let text: String = text.chars().take(MAX_ANSWER_CHARS).collect();
         let u = understand(&text, &self.names);
         if u.is_empty() {
-            // Nothing to go on: change nothing, answer small talk in kind,
-            // and ask again. Small talk is never matched against the catalog.
-            let mut reply = self.recommend(p)?;
-            let noun = &self.bundle.meta.item_noun.0;
-            reply.notes.push(match u.small_talk {
-                Some(SmallTalk::Greeting) => format!(
-                    "Hello! Let's find you a {noun} you'll like. Tell me about one you enjoyed, a genre, or a name you like — or pick from these to start."
-                ),
-                Some(SmallTalk::Thanks) => format!(
-                    "You're welcome! Tell me what you thought of these, or about another {noun} you enjoyed, and I'll keep looking."
-                ),
-                Some(SmallTalk::Unsure) => format!(
-                    "No problem: here are some widely loved ones to start from. Say which looks closest to your taste, or name any {noun} you enjoyed."
-                ),
-                None => format!(
-                    "I didn't catch anything to go on. Tell me about a {noun} you enjoyed, a genre, or a name you like."
-                ),
-            });
-            reply.question = Some(self.opening_question());
-            return Ok(reply);
+            return self.small_talk(p, &text, u.small_talk);
         }
         let mut notes = Vec::new();
+        match u.revision {
+            Some(Revision::Correction) => self.undo_previous_message(p, &mut notes),
+            Some(Revision::ChangeOfMind) => start_afresh(p, &mut notes),
+            None => {}
+        }
         let mut understood = Understood::default();
         let mut asked_something = false;
 
@@ -1027,6 +1019,141 @@ impl Engine {
         (recs, ranking.candidates, notes)
     }
 
+    /// A message with nothing to go on (small talk, "I don't know", an
+    /// emoji): answered in kind, never matched against the catalog, and
+    /// followed by something easy to answer — a pick among a few
+    /// well-known, contrasting items. Thanks in the middle of a
+    /// conversation changes nothing and asks nothing.
+    fn small_talk(
+        &self,
+        p: &mut Profile,
+        said: &str,
+        talk: Option<SmallTalk>,
+    ) -> Result<Reply, EngineError> {
+        let noun = &self.bundle.meta.item_noun.0;
+        let knows_taste = p.picks.iter().any(|x| x.strength > 0.0)
+            || !p.wanted_tags.is_empty()
+            || !p.wanted_creators.is_empty()
+            || !p.taste.is_empty();
+        if talk == Some(SmallTalk::Thanks) && knows_taste {
+            let mut reply = self.recommend(p)?;
+            reply.notes.push(format!(
+                "You're welcome! Tell me what you thought of these, or about another {noun} you enjoyed, and I'll keep looking."
+            ));
+            return Ok(reply);
+        }
+        // "I don't know" to a question drops the question.
+        let skipped = p.pending.take().is_some();
+        let (recs, candidates, mut notes) = self.rank(p);
+        let pick = self.contrasting_pick(&candidates);
+        let note = match talk {
+            Some(SmallTalk::Greeting) => format!(
+                "Hello! Let's find you a {noun} you'll like. Tell me about one you enjoyed, a genre, or a name you like."
+            ),
+            Some(SmallTalk::Thanks) => format!(
+                "You're welcome! Tell me about a {noun} you enjoyed and I'll find more like it."
+            ),
+            Some(SmallTalk::Unsure) if skipped => {
+                "No problem, let's skip that one.".to_string()
+            }
+            Some(SmallTalk::Vague) => format!(
+                "Happy to! To start somewhere, here are some widely loved ones. Say which looks closest to your taste, or tell me about a {noun} you enjoyed."
+            ),
+            Some(SmallTalk::Unsure) => format!(
+                "No problem: let's start from a few widely loved ones. Say which looks closest to your taste, or name any {noun} you enjoyed."
+            ),
+            None => format!(
+                "I didn't catch anything to go on. Tell me about a {noun} you enjoyed, a genre, or a name you like."
+            ),
+        };
+        notes.insert(0, note);
+        let (question, about) = match pick {
+            Some(ids) => {
+                let titles: Vec<String> = ids.iter().map(|&i| self.title(i)).collect();
+                let pending = Pending::Items {
+                    ids: ids.iter().map(|&i| self.id(i)).collect(),
+                };
+                p.pending = Some(pending.clone());
+                (
+                    question::phrase_pick_to_start(&titles, &self.bundle.meta.item_noun.1),
+                    Some(pending),
+                )
+            }
+            None => (self.opening_question(), None),
+        };
+        let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
+        let variant = self.options_for(p).variant;
+        for id in &shown {
+            bump_shown(p, id, 1);
+            p.record(id, Outcome::Shown, variant.as_deref());
+        }
+        let turn = p.history.len() as u32;
+        p.history.push(Turn {
+            said: said.trim().chars().take(MAX_ANSWER_CHARS).collect(),
+            question: Some(question.clone()),
+            shown: shown.clone(),
+        });
+        p.shown = shown;
+        Ok(Reply {
+            question: Some(question),
+            question_about: about,
+            recommendations: recs,
+            understood: Understood::default(),
+            notes,
+            turn,
+        })
+    }
+
+    /// "No, I meant …": takes back what the previous message named (its
+    /// titles, tags and creators), read again from its stored words, so
+    /// that this message's names replace them.
+    fn undo_previous_message(&self, p: &mut Profile, notes: &mut Vec<String>) {
+        let Some(said) = p
+            .history
+            .last()
+            .map(|t| t.said.clone())
+            .filter(|s| !s.starts_with('['))
+        else {
+            return;
+        };
+        let before = understand(&said, &self.names);
+        let mut undone = Vec::new();
+        for &i in before.liked_items.iter().chain(&before.disliked_items) {
+            let id = self.id(i);
+            if p.pick(&id).is_some() {
+                p.picks.retain(|x| x.id != id);
+                undone.push(self.title(i));
+            }
+        }
+        for t in &before.wanted_tags {
+            if let Some(name) = self.tag_name(*t) {
+                p.wanted_tags.retain(|x| *x != name);
+            }
+        }
+        for c in &before.wanted_creators {
+            p.wanted_creators.retain(|x| x != c);
+        }
+        // Rebuilt from the picks that remain, not blended with the mistaken one.
+        p.user_vector.clear();
+        if !undone.is_empty() {
+            notes.push(format!("Got it, not {}.", undone.join(" or ")));
+        }
+    }
+
+    /// Three well-known candidates unlike each other, to pick from when the
+    /// visitor has given nothing to go on: the most probable candidates
+    /// weighted by how many people chose them.
+    fn contrasting_pick(&self, candidates: &[(ItemIdx, f32)]) -> Option<Vec<ItemIdx>> {
+        let mut known: Vec<(ItemIdx, f32)> = candidates
+            .iter()
+            .map(|&(i, p)| (i, p * self.prior.get(i as usize).map_or(0.0, |k| k.powi(4))))
+            .collect();
+        known.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let ranker = self.ranker();
+        let sim = |a: ItemIdx, b: ItemIdx| ranker.similarity(a, b);
+        question::best_items(&known, 3, &sim).map(|(ids, _)| ids)
+    }
+
     /// Picks the question to ask, if one is worth asking.
     fn choose_question(
         &self,
@@ -1050,32 +1177,45 @@ impl Engine {
         skip.extend(p.avoided_tags.iter().cloned());
         skip.extend(p.controls.avoid_topics.iter().cloned());
         let plural = &self.bundle.meta.item_noun.1;
-        let tag = match strategy {
-            QuestionStrategy::Random => {
-                let seed = p.history.len() as u64 ^ (p.answers.len() as u64) << 32;
-                question::random_tag(&self.bundle.catalog, candidates, &skip, seed)
-            }
-            _ => question::best_tag(&self.bundle.catalog, candidates, &skip),
-        };
+        let catalog = &self.bundle.catalog;
         let ranker = self.ranker();
         let sim = |a: ItemIdx, b: ItemIdx| ranker.similarity(a, b);
-        let items = if strategy == QuestionStrategy::InfoGain
-            && !matches!(p.pending, Some(Pending::Items { .. }))
-        {
-            // Naming items asks more of the visitor than a yes/no: discount it.
-            question::best_items(candidates, 3, &sim).map(|(ids, g)| (ids, g * 0.6))
-        } else {
-            None
-        };
-        let min_gain = if strategy == QuestionStrategy::Random {
-            0.0
-        } else {
-            options.min_gain
+        // List gain looks two lists ahead: the answer shapes more than the next one.
+        let k = p.controls.count.clamp(1, 100) * 2;
+        let may_ask_items = !matches!(p.pending, Some(Pending::Items { .. }));
+        // Each strategy's best tag and item set, with their values (items
+        // ask more of the visitor than a yes/no: discounted).
+        let (tag, items, min_gain) = match strategy {
+            QuestionStrategy::Random => {
+                let seed = p.history.len() as u64 ^ (p.answers.len() as u64) << 32;
+                (
+                    question::random_tag(catalog, candidates, &skip, seed),
+                    None,
+                    0.0,
+                )
+            }
+            QuestionStrategy::InfoGain => (
+                question::best_tag(catalog, candidates, &skip),
+                question::best_items(candidates, 3, &sim)
+                    .filter(|_| may_ask_items)
+                    .map(|(ids, g)| (ids, g * 0.6)),
+                options.min_gain,
+            ),
+            QuestionStrategy::ListGain | QuestionStrategy::Never => (
+                question::best_tag_for_list(catalog, candidates, &skip, k),
+                question::best_items(candidates, 3, &sim)
+                    .filter(|_| may_ask_items)
+                    .map(|(ids, _)| {
+                        let g = question::items_list_gain(candidates, &ids, k, &sim);
+                        (ids, g * 0.6)
+                    })
+                    .filter(|(_, g)| *g > 0.0),
+                options.min_list_gain,
+            ),
         };
         match (tag, items) {
-            (_, Some((ids, g_items)))
-                if g_items >= min_gain
-                    && tag_gain_below(&self.bundle.catalog, candidates, &skip, g_items) =>
+            (t, Some((ids, g_items)))
+                if g_items >= min_gain && t.as_ref().is_none_or(|(_, g)| *g < g_items) =>
             {
                 let titles: Vec<String> = ids.iter().map(|&i| self.title(i)).collect();
                 Some((
@@ -1137,14 +1277,33 @@ impl Engine {
     }
 }
 
-/// True when no tag question beats `gain`.
-fn tag_gain_below(
-    catalog: &Catalog,
-    candidates: &[(ItemIdx, f32)],
-    skip: &[String],
-    gain: f32,
-) -> bool {
-    question::best_tag(catalog, candidates, skip).is_none_or(|(_, g)| g < gain)
+/// "Actually, something funny instead": the new request replaces the
+/// current one. What was asked for (tags, creators, themes, length and age
+/// shifts, the pending question) is dropped; items the visitor said they
+/// liked stay in the profile as faint evidence and are not shown again;
+/// dislikes and avoided topics stay as they are.
+fn start_afresh(p: &mut Profile, notes: &mut Vec<String>) {
+    let known: Vec<String> = p
+        .picks
+        .iter()
+        .filter(|x| x.strength >= 0.75)
+        .map(|x| x.id.clone())
+        .collect();
+    for id in known {
+        push_unique(&mut p.seen, id);
+    }
+    for pick in p.picks.iter_mut().filter(|x| x.strength > 0.0) {
+        pick.strength = pick.strength.min(0.1);
+    }
+    p.wanted_tags.clear();
+    p.wanted_creators.clear();
+    p.themes.clear();
+    p.taste.clear();
+    p.user_vector.clear();
+    p.asked_tags.clear();
+    p.pending = None;
+    p.shifts = Default::default();
+    notes.push("Starting afresh from what you just said.".into());
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

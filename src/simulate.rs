@@ -64,7 +64,7 @@ pub enum SimulationError {
 /// One strategy's or baseline's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct StrategyResult {
-    /// "info_gain", "random_question", "no_questions", "popularity", "mf_5_ratings".
+    /// "list_gain", "info_gain", "random_question", "no_questions", "popularity", "mf_5_ratings".
     pub name: String,
     /// HR@K of the list shown at turns 0..=turns (targets already accepted no longer count).
     pub hr: Vec<f64>,
@@ -247,6 +247,7 @@ pub fn simulate(
     let mut final_lists: Vec<Vec<ItemIdx>> = Vec::new();
     let mut example = Vec::new();
     for (name, strategy) in [
+        ("list_gain", QuestionStrategy::ListGain),
         ("info_gain", QuestionStrategy::InfoGain),
         ("random_question", QuestionStrategy::Random),
         ("no_questions", QuestionStrategy::Never),
@@ -284,7 +285,7 @@ pub fn simulate(
             }
             questions += q;
         }
-        if strategy == QuestionStrategy::InfoGain {
+        if strategy == QuestionStrategy::default() {
             final_lists = runs.iter().map(|r| r.final_list.clone()).collect();
             example = runs
                 .first()

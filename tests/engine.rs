@@ -310,19 +310,45 @@ fn follow_ups_feedback_and_history() {
 }
 
 #[test]
-fn an_empty_answer_changes_nothing_and_asks_again() {
+fn an_empty_answer_takes_nothing_and_offers_a_pick() {
     let e = engine();
     let mut p = e.new_profile();
-    for empty in ["", "   ", "?!", "🙂"] {
+    // What the visitor likes: nothing of it may change on small talk.
+    let taste = |p: &Profile| {
+        (
+            p.picks.clone(),
+            p.wanted_tags.clone(),
+            p.avoided_tags.clone(),
+            p.wanted_creators.clone(),
+            p.taste.clone(),
+            p.themes.clone(),
+            p.answers.clone(),
+        )
+    };
+    let fresh = taste(&p);
+    for empty in ["", "   ", "?!", "🙂", "hmm"] {
         let r = e.say(&mut p, empty).unwrap();
-        assert_eq!(
-            r.question.as_deref(),
-            Some("What have you enjoyed reading lately?")
+        assert!(
+            r.question
+                .as_deref()
+                .is_some_and(|q| q.starts_with("To start somewhere: which of these books")),
+            "{empty:?}: {:?}",
+            r.question
         );
-        assert!(!r.notes.is_empty());
+        assert!(
+            matches!(&r.question_about, Some(Pending::Items { ids }) if ids.len() == 3),
+            "{empty:?}: {:?}",
+            r.question_about
+        );
+        assert!(r.notes.iter().any(|n| n.starts_with("I didn't catch")));
         assert!(!r.recommendations.is_empty(), "popular picks as a fallback");
     }
-    assert_eq!(p, e.new_profile(), "nothing was recorded");
+    assert_eq!(taste(&p), fresh, "nothing about taste was recorded");
+    assert_eq!(
+        p.history.len(),
+        5,
+        "each list shown is a turn, so positions work"
+    );
     // Small talk too: answered in kind, never matched against the catalog.
     for (talk, said) in [
         ("hi", "Hello!"),
@@ -345,7 +371,19 @@ fn an_empty_answer_changes_nothing_and_asks_again() {
         );
         assert!(r.question.is_some());
     }
-    assert_eq!(p, e.new_profile(), "small talk recorded nothing");
+    assert_eq!(taste(&p), fresh, "small talk recorded nothing about taste");
+    // The pick is answered like any pick question.
+    let Some(Pending::Items { ids }) = p.pending.clone() else {
+        panic!("a pick is pending: {:?}", p.pending);
+    };
+    let r = e.say(&mut p, "the second one").unwrap();
+    assert!(p.pick(&ids[1]).is_some_and(|s| s > 0.0), "{:?}", p.picks);
+    assert_eq!(r.understood.liked.len(), 1);
+    // Thanks once the engine knows something changes nothing and asks nothing.
+    let before = p.clone();
+    let r = e.say(&mut p, "thanks!").unwrap();
+    assert_eq!(p, before);
+    assert!(r.question.is_none());
     // A very long answer is handled, not rejected.
     let long = "I loved Dune ".repeat(2000);
     assert!(e.say(&mut p, &long).is_ok());

@@ -36,7 +36,12 @@ pub fn run(a: RequestsArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    outln!(
+    let measured_tags = report
+        .results
+        .iter()
+        .any(|r| r.precision.is_some() || r.avoided.is_some());
+    if measured_tags {
+        outln!(
         "{} requests, top {}: precision on wanted tags {:.3} (popularity {:.3}), avoided share {:.3}, \
          truthful explanations {:.1}%",
         report.requests,
@@ -46,15 +51,32 @@ pub fn run(a: RequestsArgs) -> Result<()> {
         report.avoided,
         report.truthful * 100.0
     );
+    }
     let kinds: Vec<String> = report
         .explanation_kinds
         .iter()
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     outln!("explanations: {}", kinds.join(", "));
+    if let Some(u) = report.useful_first_replies {
+        outln!(
+            "vague openings: {} of {} first replies useful ({:.1}%)",
+            (u * report.vague_openings as f64).round(),
+            report.vague_openings,
+            u * 100.0
+        );
+    }
     for r in &report.results {
         let f = |v: Option<f64>| v.map_or("   -".to_string(), |x| format!("{x:.2}"));
-        outln!("{}  {}  {}", f(r.precision), f(r.avoided), r.say);
+        match r.useful {
+            Some(u) => outln!(
+                "{}  {:?}  ->  {}",
+                if u { "useful " } else { "NOT useful" },
+                r.say,
+                r.question.as_deref().unwrap_or("(no question)")
+            ),
+            None => outln!("{}  {}  {}", f(r.precision), f(r.avoided), r.say),
+        }
     }
     Ok(())
 }

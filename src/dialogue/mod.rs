@@ -7,4 +7,4 @@ pub mod question;
 pub mod understand;
 
 pub use question::{Proposal, QuestionStrategy};
-pub use understand::{understand, FollowUp, Reply, SmallTalk, Understanding};
+pub use understand::{understand, FollowUp, Reply, Revision, SmallTalk, Understanding};

@@ -1,12 +1,21 @@
-//! Choosing the clarifying question: the tag, or the small set of items,
-//! whose answer is expected to remove the most uncertainty over the current
-//! candidates (information gain), and phrasing it from templates.
+//! Choosing the clarifying question, and phrasing it from templates.
 //!
 //! The candidates come with probabilities (a softmax of their scores). A
-//! yes/no question about a tag carried by probability mass m splits them
-//! into m and 1 − m, so a truthful answer is worth H(m) bits; a "which of
-//! these" question over k items is worth the entropy of the partition of the
-//! mass by nearest option.
+//! question partitions them by its answer: a yes/no question about a tag
+//! into the items that carry it and those that do not; a "which of these"
+//! question over a few items by nearest option. Two ways to value it:
+//!
+//! - **Information gain** (entropy of the partition, in bits): how much
+//!   uncertainty the answer removes. It favours tags that halve the whole
+//!   mass, which are often broad ("fiction") and move the list little.
+//! - **List gain** (the default): how much more of the candidates'
+//!   probability the list of k can hold once the answer is known. After an
+//!   answer the list is filled from its part alone, so the expected mass of
+//!   the list is the sum, over parts, of each part's k most probable items;
+//!   the gain is that minus the k most probable overall. It is a value of
+//!   information for the decision actually made (which k items to show): a
+//!   question is worth asking when the items just below the list would move
+//!   into it under some answer.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,11 +25,14 @@ use crate::catalog::{Catalog, ItemIdx};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionStrategy {
-    /// The most informative tag or item set.
-    #[default]
+    /// The most informative tag or item set (entropy of the answer).
     InfoGain,
     /// A random tag among those the candidates carry (a baseline).
     Random,
+    /// The question whose answer is expected to let the list hold the most
+    /// probability ([`list_gain`]).
+    #[default]
+    ListGain,
     /// Never ask; only recommend (a baseline).
     Never,
 }
@@ -75,6 +87,76 @@ pub fn best_tag(
             (t, g)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+}
+
+/// Expected gain in the probability mass a list of `k` holds once the
+/// answer, which puts each candidate in part `part_of(item)`, is known: the
+/// sum over parts of each part's `k` most probable candidates, minus the `k`
+/// most probable overall, as a share of the whole mass (0..1).
+pub fn list_gain(
+    candidates: &[(ItemIdx, f32)],
+    k: usize,
+    part_of: impl Fn(ItemIdx) -> usize,
+) -> f32 {
+    let z: f32 = candidates.iter().map(|c| c.1).sum();
+    if z <= 0.0 || k == 0 {
+        return 0.0;
+    }
+    let mut sorted: Vec<(ItemIdx, f32)> = candidates.to_vec();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let before: f32 = sorted.iter().take(k).map(|c| c.1).sum();
+    let mut taken: std::collections::HashMap<usize, usize> = Default::default();
+    let mut after = 0f32;
+    for &(i, p) in &sorted {
+        let n = taken.entry(part_of(i)).or_default();
+        if *n < k {
+            *n += 1;
+            after += p;
+        }
+    }
+    ((after - before) / z).max(0.0)
+}
+
+/// The tag whose yes/no answer has the highest [`list_gain`] for a list of
+/// `k`, skipping `skip`, with that gain; none when no tag's answer would
+/// change the list.
+pub fn best_tag_for_list(
+    catalog: &Catalog,
+    candidates: &[(ItemIdx, f32)],
+    skip: &[String],
+    k: usize,
+) -> Option<(String, f32)> {
+    tag_masses(catalog, candidates, skip)
+        .into_iter()
+        .filter(|(_, m)| *m > 0.0 && *m < 1.0)
+        .map(|(t, _)| {
+            let g = list_gain(candidates, k, |i| {
+                usize::from(catalog.get(i).is_some_and(|x| x.tags.contains(&t)))
+            });
+            (t, g)
+        })
+        .filter(|(_, g)| *g > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+}
+
+/// The [`list_gain`] of asking which of `reps` appeals most (each candidate
+/// goes with its most similar option).
+pub fn items_list_gain(
+    candidates: &[(ItemIdx, f32)],
+    reps: &[ItemIdx],
+    k: usize,
+    similarity: &dyn Fn(ItemIdx, ItemIdx) -> f32,
+) -> f32 {
+    list_gain(candidates, k, |i| nearest(reps, i, similarity))
+}
+
+/// The option most similar to `i` (itself when it is one).
+fn nearest(reps: &[ItemIdx], i: ItemIdx, similarity: &dyn Fn(ItemIdx, ItemIdx) -> f32) -> usize {
+    reps.iter()
+        .enumerate()
+        .map(|(r, &rep)| (r, if rep == i { 2.0 } else { similarity(i, rep) }))
+        .fold((0, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
+        .0
 }
 
 /// A tag chosen uniformly among those the candidates carry (the random baseline).
@@ -150,12 +232,7 @@ pub fn best_items(
     }
     let mut mass = vec![0f32; reps.len()];
     for &(i, p) in candidates {
-        let (best, _) = reps
-            .iter()
-            .enumerate()
-            .map(|(r, &rep)| (r, if rep == i { 2.0 } else { similarity(i, rep) }))
-            .fold((0, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
-        mass[best] += p;
+        mass[nearest(&reps, i, similarity)] += p;
     }
     Some((reps, entropy(mass)))
 }
@@ -168,12 +245,23 @@ pub fn phrase_tag(tag: &str, plural: &str) -> String {
 
 /// The pick-one question about a few items, in plain words.
 pub fn phrase_items(titles: &[String], plural: &str) -> String {
-    let list = match titles {
+    let list = or_list(titles);
+    format!("To narrow it down: which of these {plural} appeals most: {list}? (Or none of them.)")
+}
+
+/// "A, B or C".
+fn or_list(titles: &[String]) -> String {
+    match titles {
         [] => String::new(),
         [a] => a.clone(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
-    };
-    format!("To narrow it down: which of these {plural} appeals most: {list}? (Or none of them.)")
+    }
+}
+
+/// The pick-one question that starts a conversation with nothing to go on.
+pub fn phrase_pick_to_start(titles: &[String], plural: &str) -> String {
+    let list = or_list(titles);
+    format!("To start somewhere: which of these {plural} is closest to your taste: {list}? (Or none of them.)")
 }
 
 #[cfg(test)]
@@ -214,6 +302,29 @@ mod tests {
         );
         assert!(best_tag(&c, &[], &[]).is_none());
         assert!(random_tag(&c, &cands, &[], 7).is_some());
+    }
+
+    #[test]
+    fn list_gain_values_what_moves_into_the_list() {
+        let c = catalog();
+        // A list of 1. Items 0 and 1 are fantasy, 2 and 3 romance.
+        let cands = vec![(0, 0.4), (1, 0.3), (2, 0.2), (3, 0.1)];
+        // By genre: the list holds 0.4 now, 0.4 + 0.2 once the answer is known.
+        let g = list_gain(&cands, 1, |i| usize::from(i >= 2));
+        assert!((g - 0.2).abs() < 1e-6, "{g}");
+        // A question every candidate answers alike is worth nothing.
+        assert_eq!(list_gain(&cands, 1, |_| 0), 0.0);
+        // A list that holds every candidate already gains nothing.
+        assert_eq!(list_gain(&cands, 4, |i| i as usize), 0.0);
+        // "classics" (0 and 2) splits the top two apart: 0.4 + 0.3.
+        let (t, g) = best_tag_for_list(&c, &cands, &[], 1).unwrap();
+        assert!((g - 0.3).abs() < 1e-6, "{t} {g}");
+        assert_eq!(t, "classics");
+        // With the list holding every top item of both genres, no tag helps.
+        assert_eq!(best_tag_for_list(&c, &[(0, 0.5), (2, 0.5)], &[], 2), None);
+        let sim = |a: u32, b: u32| if (a < 2) == (b < 2) { 0.9 } else { 0.0 };
+        let g = items_list_gain(&cands, &[0, 2], 1, &sim);
+        assert!((g - 0.2).abs() < 1e-6, "{g}");
     }
 
     #[test]

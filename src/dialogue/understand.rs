@@ -79,6 +79,20 @@ pub struct Understanding {
     /// The message was small talk (a greeting, thanks, "I don't know"),
     /// nothing about taste: never matched against the catalog.
     pub small_talk: Option<SmallTalk>,
+    /// The message corrects or replaces what was said before.
+    pub revision: Option<Revision>,
+}
+
+/// How a message revises what the visitor said before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revision {
+    /// "No, I meant Dune Messiah": what this message names replaces what
+    /// the previous message named.
+    Correction,
+    /// "Actually, something funny instead", "forget that": a new request
+    /// replaces the current one.
+    ChangeOfMind,
 }
 
 /// Kinds of small talk a friend answers in kind before asking again.
@@ -91,6 +105,9 @@ pub enum SmallTalk {
     Thanks,
     /// "I don't know", "no idea", "idk".
     Unsure,
+    /// A request with nothing in it: "any suggestions?", "surprise me",
+    /// "what do you have?", "something good".
+    Vague,
 }
 
 /// Small talk's words, by kind: the words that make a message that kind
@@ -118,7 +135,8 @@ const GREETING: (&[&str], &[&str]) = (
         "sup",
     ],
     &[
-        "good", "day", "there", "are", "you", "doing", "up", "kith", "nice", "to", "meet",
+        "good", "day", "there", "are", "you", "doing", "up", "kith", "nice", "to", "meet", "new",
+        "so", "going", "is", "it",
     ],
 );
 /// See [`GREETING`].
@@ -127,6 +145,33 @@ const THANKS: (&[&str], &[&str]) = (
     &[
         "great", "cool", "awesome", "nice", "perfect", "lovely", "much", "so", "you", "a", "lot",
         "wow",
+    ],
+);
+/// See [`GREETING`].
+const VAGUE: (&[&str], &[&str]) = (
+    &[
+        "suggest",
+        "suggestion",
+        "suggestions",
+        "recommend",
+        "recommendation",
+        "recommendations",
+        "surprise",
+        "help",
+        "whatever",
+        "bored",
+        "ideas",
+        "good",
+        "have",
+        "got",
+        "anything",
+        "something",
+    ],
+    &[
+        "me", "any", "a", "some", "great", "nice", "please", "can", "could", "you", "do", "what",
+        "whats", "i", "im", "am", "so", "give", "need", "want", "would", "like", "to", "for",
+        "new", "really", "just", "your", "there", "is", "are", "else", "ok", "okay", "hmm", "well",
+        "tell", "show", "find",
     ],
 );
 /// See [`GREETING`].
@@ -160,6 +205,13 @@ impl Understanding {
     }
 }
 
+/// The words that say a message is a revision, not part of its request.
+const REVISION_WORDS: &[&str] = &[
+    "meant", "mean", "sorry", "oops", "wrong", "actually", "instead", "changed", "change", "mind",
+    "plan", "forget", "scratch", "second", "thought", "thoughts", "start", "over", "again", "no",
+    "nope", "not",
+];
+
 /// Words that open a negated scope running to the end of the clause.
 const NEGATIONS: &[&str] = &[
     "not", "no", "dont", "didnt", "doesnt", "never", "without", "avoid", "hate", "hated",
@@ -186,6 +238,16 @@ const CLAUSE_BREAKS: &[&str] = &["but", "though", "although", "however", "yet", 
 
 /// Filler left out of the text handed to the encoder.
 const FILLER: &[&str] = &[
+    "hmm",
+    "hm",
+    "mmm",
+    "um",
+    "umm",
+    "uh",
+    "er",
+    "erm",
+    "ah",
+    "oh",
     "i",
     "me",
     "my",
@@ -367,6 +429,10 @@ fn follow_up(ws: &[Word]) -> Option<FollowUp> {
         &["obscure"],
         &["less", "known"],
         &["underrated"],
+        &["less", "mainstream"],
+        &["not", "mainstream"],
+        &["not", "so", "mainstream"],
+        &["off", "the", "beaten"],
     ]) {
         return Some(FollowUp::LessPopular);
     }
@@ -375,6 +441,10 @@ fn follow_up(ws: &[Word]) -> Option<FollowUp> {
         &["bestseller"],
         &["bestsellers"],
         &["best", "known"],
+        &["more", "mainstream"],
+        &["well", "known"],
+        &["blockbuster"],
+        &["blockbusters"],
     ]) {
         return Some(FollowUp::MorePopular);
     }
@@ -503,19 +573,33 @@ fn clauses(text: &str) -> Vec<Vec<Word>> {
 pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
     let mut u = Understanding::default();
     let all = words(text);
-    u.reply = reply(&all);
+    u.revision = revision(&all);
+    // "No, I meant …" corrects the previous message; it does not answer the question.
+    u.reply = reply(&all).filter(|_| u.revision.is_none());
     u.follow_up = follow_up(&all);
     u.time_budget_minutes = time_budget(&all);
     let mut positive: Vec<String> = Vec::new();
     let mut phrases: Vec<String> = Vec::new();
     for clause in clauses(text) {
-        let neg_at = clause
-            .iter()
-            .position(|w| NEGATIONS.contains(&w.norm.as_str()));
+        // A correction's own "no" ("no, I meant X") negates nothing after it.
+        let revised_at = (u.revision == Some(Revision::Correction))
+            .then(|| {
+                clause
+                    .iter()
+                    .position(|w| matches!(w.norm.as_str(), "meant" | "mean" | "one"))
+            })
+            .flatten();
+        let neg_at = clause.iter().enumerate().position(|(k, w)| {
+            NEGATIONS.contains(&w.norm.as_str()) && revised_at.is_none_or(|r| k > r)
+        });
         let against = clause
             .iter()
             .any(|w| VERDICTS_AGAINST.contains(&w.norm.as_str()));
-        let mentions = names.find_in(&clause);
+        let mentions: Vec<_> = names
+            .find_in(&clause)
+            .into_iter()
+            .filter(|m| !verb_read_as_tag(&clause, m))
+            .collect();
         // Words naming an item or creator carry their own signal; tag words
         // stay in the text too, since they are themes.
         let mut named = vec![false; clause.len()];
@@ -538,7 +622,11 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
         } else {
             neg_at.unwrap_or(clause.len())
         };
-        let content = |k: usize| !named[k] && !FILLER.contains(&clause[k].norm.as_str());
+        let content = |k: usize| {
+            let w = clause[k].norm.as_str();
+            let revising = u.revision.is_some() && REVISION_WORDS.contains(&w);
+            !(named[k] || FILLER.contains(&w) || revising)
+        };
         let pos: Vec<String> = (0..split)
             .filter(|&k| content(k))
             .map(|k| clause[k].norm.clone())
@@ -595,6 +683,64 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
     u
 }
 
+/// "I *love* Jane Austen": a taste verb after its subject is the verb, not
+/// a catalog's tag of the same spelling ("love").
+fn verb_read_as_tag(clause: &[Word], m: &crate::mentions::Mention) -> bool {
+    const VERBS: &[&str] = &[
+        "love", "loved", "like", "liked", "enjoy", "enjoyed", "hate", "hated", "adore", "adored",
+    ];
+    const SUBJECTS: &[&str] = &[
+        "i",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "really",
+        "also",
+        "just",
+        "absolutely",
+        "totally",
+        "do",
+        "did",
+        "dont",
+        "didnt",
+        "would",
+        "to",
+    ];
+    matches!(m.target, Target::Tag(_))
+        && m.end == m.start + 1
+        && VERBS.contains(&clause[m.start].norm.as_str())
+        && m.start > 0
+        && SUBJECTS.contains(&clause[m.start - 1].norm.as_str())
+}
+
+/// A correction ("no, I meant X", "sorry, I mean X", "wrong one") or a
+/// change of mind ("actually, something funny instead", "forget that",
+/// "scratch that", "on second thought", "start over").
+fn revision(ws: &[Word]) -> Option<Revision> {
+    let opens_with = |w: &[&str]| ws.first().is_some_and(|x| w.contains(&x.norm.as_str()));
+    if has(ws, &["i", "meant"]).is_some()
+        || has(ws, &["wrong", "one"]).is_some()
+        || has(ws, &["not", "that", "one"]).is_some()
+        || opens_with(&["no", "sorry", "oops", "nope"]) && has(ws, &["i", "mean"]).is_some()
+    {
+        return Some(Revision::Correction);
+    }
+    let change = ["instead"].iter().any(|w| ws.iter().any(|x| x.norm == *w))
+        || has(ws, &["changed", "my", "mind"]).is_some()
+        || has(ws, &["change", "of", "plan"]).is_some()
+        || has(ws, &["scratch", "that"]).is_some()
+        || has(ws, &["second", "thought"]).is_some()
+        || has(ws, &["second", "thoughts"]).is_some()
+        || has(ws, &["start", "over"]).is_some()
+        || has(ws, &["start", "again"]).is_some()
+        || ["that", "it", "about"]
+            .iter()
+            .any(|w| has(ws, &["forget", w]).is_some());
+    change.then_some(Revision::ChangeOfMind)
+}
+
 /// Small talk: a message made only of a greeting's, thanks' or not-knowing's
 /// words, naming nothing in the catalog and answering nothing. Emoji and
 /// punctuation are not words, so they do not count either way.
@@ -623,6 +769,8 @@ fn small_talk(all: &[Word], u: &Understanding) -> Option<SmallTalk> {
     } else if all.iter().all(|x| THANKS.1.contains(&x.norm.as_str())) {
         // "great", "cool": an acknowledgement.
         Some(SmallTalk::Thanks)
+    } else if is(VAGUE) {
+        Some(SmallTalk::Vague)
     } else {
         None
     }
@@ -651,6 +799,7 @@ mod tests {
         let c = Catalog::new(vec![
             b("1", "Dune (Dune Chronicles, #1)", "Frank Herbert"),
             b("2", "Twilight (Twilight, #1)", "Stephenie Meyer"),
+            b("3", "1984", "George Orwell"),
         ])
         .unwrap();
         let tag = |n: &str| TagStat {
@@ -658,7 +807,72 @@ mod tests {
             items: 1,
             aliases: vec![],
         };
-        MentionIndex::build(&c, &[tag("romance"), tag("horror"), tag("fantasy")])
+        MentionIndex::build(
+            &c,
+            &[tag("romance"), tag("horror"), tag("fantasy"), tag("love")],
+        )
+    }
+
+    #[test]
+    fn corrections_and_changes_of_mind() {
+        let idx = index();
+        let u = understand("no, I meant Twilight", &idx);
+        assert_eq!(u.revision, Some(Revision::Correction));
+        assert_eq!(u.reply, None, "the correction's no answers nothing");
+        assert_eq!(u.liked_items, vec![1]);
+        assert!(u.positive_text.is_empty(), "{:?}", u.positive_text);
+        // Without the comma, the "no" still negates nothing after "meant".
+        let u = understand("no I meant Twilight", &idx);
+        assert_eq!((u.liked_items, u.disliked_items), (vec![1], vec![]));
+        assert_eq!(
+            understand("wrong one, I meant Dune", &idx).revision,
+            Some(Revision::Correction)
+        );
+        for change in [
+            "actually, something funny instead",
+            "forget that, horror",
+            "scratch that: fantasy",
+            "on second thought, romance",
+            "I changed my mind",
+            "let's start over",
+        ] {
+            let u = understand(change, &idx);
+            assert_eq!(u.revision, Some(Revision::ChangeOfMind), "{change}");
+            assert_eq!(u.reply, None, "{change}");
+        }
+        let u = understand("actually, something funny instead", &idx);
+        assert_eq!(u.positive_text, "funny");
+        // Plain requests revise nothing; "no" stays an answer.
+        for plain in ["I loved Dune", "no", "no romance", "I mean it, horror"] {
+            assert_eq!(understand(plain, &idx).revision, None, "{plain}");
+        }
+        assert_eq!(understand("no", &idx).reply, Some(Reply::No));
+    }
+
+    #[test]
+    fn a_taste_verb_is_not_the_tag_of_the_same_spelling() {
+        let idx = index();
+        let u = understand("I love Frank Herbert", &idx);
+        assert!(u.wanted_tags.is_empty(), "{:?}", u.wanted_tags);
+        assert_eq!(u.wanted_creators, vec!["Frank Herbert".to_string()]);
+        // As a subject it is the tag.
+        assert_eq!(understand("a love story", &idx).wanted_tags, vec![3]);
+    }
+
+    #[test]
+    fn a_title_of_digits_is_a_title_unless_it_reads_as_a_year() {
+        let idx = index();
+        assert_eq!(understand("I loved 1984", &idx).liked_items, vec![2]);
+        assert_eq!(understand("1984", &idx).liked_items, vec![2]);
+        assert!(understand("horror from 1984", &idx).liked_items.is_empty());
+    }
+
+    #[test]
+    fn hesitation_is_nothing_to_go_on() {
+        let idx = index();
+        for h in ["hmm", "umm", "uh", "erm..."] {
+            assert!(understand(h, &idx).is_empty(), "{h}");
+        }
     }
 
     #[test]
@@ -674,6 +888,11 @@ mod tests {
             ("I don't know", SmallTalk::Unsure),
             ("no idea", SmallTalk::Unsure),
             ("idk", SmallTalk::Unsure),
+            ("any suggestions?", SmallTalk::Vague),
+            ("give me some ideas", SmallTalk::Vague),
+            ("what do you have?", SmallTalk::Vague),
+            ("something good please", SmallTalk::Vague),
+            ("I'm bored", SmallTalk::Vague),
         ] {
             let u = understand(text, &idx);
             assert_eq!(u.small_talk, Some(kind), "{text}");
@@ -691,6 +910,7 @@ mod tests {
         assert_eq!(understand("no", &idx).reply, Some(Reply::No));
         assert_eq!(understand("no", &idx).small_talk, None);
         assert_eq!(understand("Dune", &idx).small_talk, None);
+        assert_eq!(understand("something scary", &idx).small_talk, None);
         let u = understand("a cozy read for a rainy morning", &idx);
         assert_eq!(u.small_talk, None);
         assert!(u.positive_text.contains("morning"), "{u:?}");

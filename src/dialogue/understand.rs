@@ -687,7 +687,8 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
 /// a catalog's tag of the same spelling ("love").
 fn verb_read_as_tag(clause: &[Word], m: &crate::mentions::Mention) -> bool {
     const VERBS: &[&str] = &[
-        "love", "loved", "like", "liked", "enjoy", "enjoyed", "hate", "hated", "adore", "adored",
+        "love", "loved", "loves", "like", "liked", "likes", "enjoy", "enjoyed", "enjoys", "hate",
+        "hated", "hates", "adore", "adored", "adores",
     ];
     const SUBJECTS: &[&str] = &[
         "i",
@@ -696,6 +697,7 @@ fn verb_read_as_tag(clause: &[Word], m: &crate::mentions::Mention) -> bool {
         "they",
         "he",
         "she",
+        "who",
         "really",
         "also",
         "just",
@@ -707,6 +709,15 @@ fn verb_read_as_tag(clause: &[Word], m: &crate::mentions::Mention) -> bool {
         "didnt",
         "would",
         "to",
+        "daughter",
+        "son",
+        "wife",
+        "husband",
+        "friend",
+        "mom",
+        "dad",
+        "kid",
+        "kids",
     ];
     matches!(m.target, Target::Tag(_))
         && m.end == m.start + 1
@@ -855,6 +866,8 @@ mod tests {
         let u = understand("I love Frank Herbert", &idx);
         assert!(u.wanted_tags.is_empty(), "{:?}", u.wanted_tags);
         assert_eq!(u.wanted_creators, vec!["Frank Herbert".to_string()]);
+        let u = understand("for my daughter who loves horses", &idx);
+        assert!(u.wanted_tags.is_empty(), "{:?}", u.wanted_tags);
         // As a subject it is the tag.
         assert_eq!(understand("a love story", &idx).wanted_tags, vec![3]);
     }

@@ -1081,27 +1081,7 @@ impl Engine {
             }
             None => (self.opening_question(), None),
         };
-        let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
-        let variant = self.options_for(p).variant;
-        for id in &shown {
-            bump_shown(p, id, 1);
-            p.record(id, Outcome::Shown, variant.as_deref());
-        }
-        let turn = p.history.len() as u32;
-        p.history.push(Turn {
-            said: said.trim().chars().take(MAX_ANSWER_CHARS).collect(),
-            question: Some(question.clone()),
-            shown: shown.clone(),
-        });
-        p.shown = shown;
-        Ok(Reply {
-            question: Some(question),
-            question_about: about,
-            recommendations: recs,
-            understood: Understood::default(),
-            notes,
-            turn,
-        })
+        Ok(self.record_turn(p, said.trim(), recs, Some(question), about, notes))
     }
 
     /// "No, I meant …": takes back what the previous message named (its
@@ -1232,6 +1212,40 @@ impl Engine {
         }
     }
 
+    /// Records a turn: what was said, the question asked and the list shown
+    /// (counted as shown, so positions like "the second one" refer to it).
+    fn record_turn(
+        &self,
+        p: &mut Profile,
+        said: &str,
+        recs: Vec<Recommendation>,
+        question: Option<String>,
+        about: Option<Pending>,
+        notes: Vec<String>,
+    ) -> Reply {
+        let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
+        let variant = self.options_for(p).variant;
+        for id in &shown {
+            bump_shown(p, id, 1);
+            p.record(id, Outcome::Shown, variant.as_deref());
+        }
+        let turn = p.history.len() as u32;
+        p.history.push(Turn {
+            said: said.chars().take(MAX_ANSWER_CHARS).collect(),
+            question: question.clone(),
+            shown: shown.clone(),
+        });
+        p.shown = shown;
+        Reply {
+            question,
+            question_about: about,
+            recommendations: recs,
+            understood: Understood::default(),
+            notes,
+            turn,
+        }
+    }
+
     /// Ranks, maybe asks, and records the turn in the profile.
     fn rank_and_record(
         &self,
@@ -1253,27 +1267,7 @@ impl Engine {
                 about = Some(pending);
             }
         }
-        let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
-        let variant = self.options_for(p).variant;
-        for id in &shown {
-            bump_shown(p, id, 1);
-            p.record(id, Outcome::Shown, variant.as_deref());
-        }
-        let turn = p.history.len() as u32;
-        p.history.push(Turn {
-            said: said.chars().take(MAX_ANSWER_CHARS).collect(),
-            question: question.clone(),
-            shown: shown.clone(),
-        });
-        p.shown = shown;
-        Ok(Reply {
-            question,
-            question_about: about,
-            recommendations: recs,
-            understood: Understood::default(),
-            notes,
-            turn,
-        })
+        Ok(self.record_turn(p, said, recs, question, about, notes))
     }
 }
 

@@ -100,6 +100,7 @@ fn simulated_visitors_find_targets_and_strategies_differ_as_designed() {
     assert_eq!(
         names,
         [
+            "list_gain",
             "info_gain",
             "random_question",
             "no_questions",
@@ -108,6 +109,7 @@ fn simulated_visitors_find_targets_and_strategies_differ_as_designed() {
         ]
     );
     let get = |n: &str| r.results.iter().find(|x| x.name == n).unwrap();
+    assert!(get("list_gain").questions_per_user > 0.0);
     assert!(get("info_gain").questions_per_user > 0.0);
     assert_eq!(get("no_questions").questions_per_user, 0.0);
     for x in &r.results {
@@ -119,6 +121,7 @@ fn simulated_visitors_find_targets_and_strategies_differ_as_designed() {
         assert!(x.hr.iter().chain(&x.ndcg).all(|v| (0.0..=1.0).contains(v)));
     }
     // A conversation finds more than the one fixed popular list.
+    assert!(get("list_gain").success_rate > get("popularity").success_rate);
     assert!(get("info_gain").success_rate > get("popularity").success_rate);
     assert!(!r.example.is_empty());
     assert!(r.bias.coverage > 0.0 && r.bias.gini > 0.0 && r.bias.gini <= 1.0);

@@ -685,31 +685,20 @@ impl MentionIndex {
                         && matches!(name.target, Target::Item(_))
                         && name.words[0].len() >= 2
                         && name.words[0].chars().all(|c| c.is_ascii_digit());
-                    if numeric_title {
+                    let plausible = if numeric_title {
                         let as_year =
                             start > 0 && YEAR_WORDS.contains(&ws[start - 1].norm.as_str());
-                        if exact && !as_year {
-                            found.push((
-                                Mention {
-                                    target: name.target.clone(),
-                                    start,
-                                    end,
-                                    exact,
-                                },
-                                name.weight,
-                            ));
-                        }
-                        continue;
-                    }
-                    if !ok
-                        || !self.plausible(
+                        exact && !as_year
+                    } else {
+                        ok && self.plausible(
                             name,
                             &ws[start..end],
                             exact,
                             whole_answer,
                             sentence_start,
                         )
-                    {
+                    };
+                    if !plausible {
                         continue;
                     }
                     found.push((

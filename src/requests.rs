@@ -182,17 +182,9 @@ pub fn measure(
             notes: reply.notes.clone(),
             question: reply.question.clone(),
             useful: r.vague.then(|| {
-                let u = &reply.understood;
-                let took_nothing = u.liked.is_empty()
-                    && u.disliked.is_empty()
-                    && u.wanted_tags.is_empty()
-                    && u.avoided_tags.is_empty()
-                    && u.wanted_creators.is_empty()
-                    && u.avoided_creators.is_empty()
-                    && u.themes.is_none();
                 !recs.is_empty()
                     && reply.question.is_some()
-                    && took_nothing
+                    && reply.understood.took_nothing()
                     && recs
                         .iter()
                         .all(|x| x.because.signal != crate::rank::Signal::Theme)

@@ -128,6 +128,19 @@ pub struct Understood {
     pub follow_up: Option<FollowUp>,
 }
 
+impl Understood {
+    /// True when nothing was read from the words: no title, tag, creator or theme.
+    pub fn took_nothing(&self) -> bool {
+        self.liked.is_empty()
+            && self.disliked.is_empty()
+            && self.wanted_tags.is_empty()
+            && self.avoided_tags.is_empty()
+            && self.wanted_creators.is_empty()
+            && self.avoided_creators.is_empty()
+            && self.themes.is_none()
+    }
+}
+
 /// The engine's answer to one turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reply {

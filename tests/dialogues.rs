@@ -222,12 +222,7 @@ fn check(
         }
     }
     let u = &reply.understood;
-    let took_nothing = u.liked.is_empty()
-        && u.disliked.is_empty()
-        && u.wanted_tags.is_empty()
-        && u.avoided_tags.is_empty()
-        && u.wanted_creators.is_empty()
-        && u.themes.is_none();
+    let took_nothing = u.took_nothing();
     if took_nothing && p.taste.is_empty() && recs.iter().any(|r| r.because.signal == Signal::Theme)
     {
         bad.push("a theme explanation with no theme said".into());

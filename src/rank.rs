@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, ItemIdx};
+use crate::catalog::{Catalog, Item, ItemIdx};
 use crate::embeddings::QuantizedEmbeddings;
 use crate::graph::{name_key, Graph, Relation};
 use crate::mf::linalg::dot;
@@ -607,17 +607,20 @@ impl Ranker<'_> {
         let shifts = q.shifts.cloned().unwrap_or_default();
         // Years and lengths as rank-based normal scores: a catalog whose
         // years run from antiquity to last year still tells 1995 from 2010.
-        let year_score = if shifts.recency != 0.0 {
-            let ys: Vec<f32> = self
+        // Computed only when asked for (empty otherwise).
+        let attribute_scores = |asked: f32, value: &dyn Fn(&Item) -> Option<f32>| {
+            if asked == 0.0 {
+                return Vec::new();
+            }
+            let vs: Vec<f32> = self
                 .catalog
                 .items()
                 .iter()
-                .map(|i| i.year.map_or(f32::NAN, |y| y as f32))
+                .map(|i| value(i).unwrap_or(f32::NAN))
                 .collect();
-            normal_scores(&ys, &keep)
-        } else {
-            Vec::new()
+            normal_scores(&vs, &keep)
         };
+        let year_score = attribute_scores(shifts.recency, &|i| i.year.map(|y| y as f32));
         // Context: a short time budget, a phone, or late night lean shorter
         // (only where lengths are known).
         let mut length_pull = shifts.length;
@@ -633,17 +636,7 @@ impl Ranker<'_> {
             }
         }
 
-        let length_score = if length_pull != 0.0 {
-            let ls: Vec<f32> = self
-                .catalog
-                .items()
-                .iter()
-                .map(|i| i.length.map_or(f32::NAN, |l| l as f32))
-                .collect();
-            normal_scores(&ls, &keep)
-        } else {
-            Vec::new()
-        };
+        let length_score = attribute_scores(length_pull, &|i| i.length.map(|l| l as f32));
 
         let mut parts: Vec<Parts> = vec![Parts::default(); n];
         let mut scores = vec![f32::NEG_INFINITY; n];

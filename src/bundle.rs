@@ -184,6 +184,11 @@ pub struct AttributeStats {
     pub year_range: Option<(i32, i32)>,
     /// Shortest and longest length, when items have lengths.
     pub length_range: Option<(u32, u32)>,
+    /// Which tags carry which mood, audience, pace or length, learned from
+    /// the tag names' meaning when the bundle was built (empty without an
+    /// encoder, and in bundles from before facets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facets: Vec<crate::facets::FacetTags>,
 }
 
 /// One tag and its support.
@@ -236,7 +241,42 @@ impl AttributeStats {
             tags,
             year_range: years.map(|(a, b)| (a as i32, b as i32)),
             length_range: lengths.map(|(a, b)| (a as u32, b as u32)),
+            facets: Vec::new(),
         }
+    }
+
+    /// The tags that carry a facet in this catalog (empty when none does).
+    pub fn facet_tags(&self, facet: crate::facets::Facet) -> &[String] {
+        self.facets
+            .iter()
+            .find(|f| f.facet == facet)
+            .map_or(&[], |f| f.tags.as_slice())
+    }
+
+    /// Facets name only the catalog's own tags, each facet once, each with
+    /// a handful of tags.
+    fn check_facets(&self) -> Result<(), String> {
+        const MAX_FACET_TAGS: usize = 64;
+        let names: std::collections::HashSet<&str> =
+            self.tags.iter().map(|s| s.name.as_str()).collect();
+        let mut seen = Vec::new();
+        for f in &self.facets {
+            if seen.contains(&f.facet) {
+                return Err(format!("facet {:?} listed twice", f.facet));
+            }
+            seen.push(f.facet);
+            if f.tags.len() > MAX_FACET_TAGS {
+                return Err(format!(
+                    "facet {:?} has {} tags (at most {MAX_FACET_TAGS})",
+                    f.facet,
+                    f.tags.len()
+                ));
+            }
+            if let Some(t) = f.tags.iter().find(|t| !names.contains(t.as_str())) {
+                return Err(format!("facet {:?} names unknown tag {t:?}", f.facet));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -673,6 +713,9 @@ impl Bundle {
         };
         let catalog = Catalog::new(items).map_err(|e| invalid("catalog", e))?;
         let attributes: AttributeStats = from_json("attributes", need("attributes")?)?;
+        attributes
+            .check_facets()
+            .map_err(|e| invalid("attributes", e))?;
         let mf = match get("mf_q8") {
             Some(q) => read_mf_as("mf_q8", &unzlib("mf_q8", q)?, true)?,
             None => read_mf(need("mf")?)?,

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod dialogue;
 pub mod embeddings;
 pub mod encoder;
+pub mod facets;
 pub mod graph;
 pub mod interactions;
 pub mod llm;

@@ -169,6 +169,13 @@ pub struct Profile {
     pub wanted_tags: Vec<String>,
     /// Tags avoided by answer (down-weighted hard; the controls' list excludes).
     pub avoided_tags: Vec<String>,
+    /// Moods, audiences, pace and length asked for: their tags are among
+    /// `wanted_tags`, and explanations say which wish a tag stands for.
+    pub wanted_facets: Vec<crate::facets::Facet>,
+    /// Wanted tags that stand only for a mood or audience, not named by
+    /// the visitor: they add to the score, and shape the list only when
+    /// nothing was named ("a *gripping* mystery" is a list of mysteries).
+    pub facet_tags: Vec<String>,
     /// Creators asked for.
     pub wanted_creators: Vec<String>,
     /// Creators to leave out.
@@ -222,6 +229,8 @@ impl Default for Profile {
             seen: Vec::new(),
             wanted_tags: Vec::new(),
             avoided_tags: Vec::new(),
+            wanted_facets: Vec::new(),
+            facet_tags: Vec::new(),
             wanted_creators: Vec::new(),
             avoided_creators: Vec::new(),
             answers: Vec::new(),

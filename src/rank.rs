@@ -87,6 +87,9 @@ pub struct Query<'a> {
     pub aversion: Option<&'a [f32]>,
     /// Tags asked for.
     pub wanted_tags: &'a [String],
+    /// Wanted tags that stand for a mood, audience, pace or length, with
+    /// how to say it ("humor" → "light-hearted"), for explanations.
+    pub tag_reasons: &'a [(String, &'static str)],
     /// Tags down-weighted (answered "no").
     pub soft_avoided_tags: &'a [String],
     /// Tags never shown (named as avoided, or the avoid control).
@@ -732,12 +735,25 @@ impl Ranker<'_> {
         };
         // Asked-for tags shape the list: when enough eligible items carry one,
         // at least WANTED_TAG_SHARE of the list does (MMR works inside that).
+        // Tags the visitor named outright shape it; the tags standing for a
+        // mood or audience ("gripping" in "a gripping mystery") only add
+        // to the score — unless nothing was named.
+        let named: Vec<&String> = q
+            .wanted_tags
+            .iter()
+            .filter(|t| !q.tag_reasons.iter().any(|(r, _)| r == *t))
+            .collect();
+        let shaping: Vec<&String> = if named.is_empty() {
+            q.wanted_tags.iter().collect()
+        } else {
+            named
+        };
         let tagged: Vec<bool> = self
             .catalog
             .items()
             .iter()
             .enumerate()
-            .map(|(i, it)| keep[i] && it.tags.iter().any(|t| q.wanted_tags.contains(t)))
+            .map(|(i, it)| keep[i] && it.tags.iter().any(|t| shaping.contains(&t)))
             .collect();
         let available = tagged.iter().filter(|&&t| t).count();
         let needed = ((q.k as f32) * WANTED_TAG_SHARE).ceil() as usize;
@@ -753,7 +769,7 @@ impl Ranker<'_> {
         };
         let max_untagged = q.k - required;
         let tag_shortfall = (constrained && available < needed).then(|| TagShortfall {
-            tags: q.wanted_tags.to_vec(),
+            tags: shaping.iter().map(|t| t.to_string()).collect(),
             available,
         });
         let pool_size = q.k.saturating_mul(20).max(200).min(eligible);
@@ -974,7 +990,22 @@ impl Ranker<'_> {
                     })
                     .unwrap_or_default();
                 let shown: Vec<String> = tags.iter().map(|t| t.replace('-', " ")).collect();
-                e.text = format!("{}, as you asked.", capitalise(&shown.join(" and ")));
+                let reasons: Vec<Option<&str>> = tags
+                    .iter()
+                    .map(|t| {
+                        q.tag_reasons
+                            .iter()
+                            .find(|(name, _)| name == t)
+                            .map(|r| r.1)
+                    })
+                    .collect();
+                e.text = match reasons.first() {
+                    // Every tag shown stands for the one wish the visitor made.
+                    Some(Some(why)) if reasons.iter().all(|r| r == &Some(*why)) => {
+                        format!("{}: {why}, as you asked.", capitalise(&shown.join(" and ")))
+                    }
+                    _ => format!("{}, as you asked.", capitalise(&shown.join(" and "))),
+                };
                 e.tags = tags;
             }
             Signal::ReadersLikeYou => {
@@ -1234,6 +1265,19 @@ mod tests {
         let out3 = r.rank(&q3, &Weights::default());
         assert_eq!(out3.items[0].item, 4);
         assert_eq!(out3.items[0].explanation.text, "Classics, as you asked.");
+        // A tag that stands for a mood says which wish it answers.
+        let reasons = [("classics".to_string(), "timeless")];
+        let out4 = r.rank(
+            &Query {
+                tag_reasons: &reasons,
+                ..q3.clone()
+            },
+            &Weights::default(),
+        );
+        assert_eq!(
+            out4.items[0].explanation.text,
+            "Classics: timeless, as you asked."
+        );
 
         // No evidence at all: popularity explains.
         let none = r.rank(

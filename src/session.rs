@@ -17,6 +17,7 @@ use crate::dialogue::{
     understand, FollowUp, Reply as ShortReply, Revision, SmallTalk, Understanding,
 };
 use crate::encoder::Encoder;
+use crate::facets::Facet;
 use crate::graph::Graph;
 use crate::mentions::MentionIndex;
 use crate::mf::linalg::Symmetric;
@@ -126,6 +127,10 @@ pub struct Understood {
     pub avoided_themes: Vec<String>,
     /// A follow-up, if one was recognised.
     pub follow_up: Option<FollowUp>,
+    /// Moods, audiences, pace and length read from the words ("light-hearted",
+    /// "for children", "not dark", "for grown-ups"); the tags they stand for
+    /// in this catalog are in `wanted_tags` and `avoided_tags`.
+    pub occasions: Vec<String>,
 }
 
 impl Understood {
@@ -138,6 +143,7 @@ impl Understood {
             && self.wanted_creators.is_empty()
             && self.avoided_creators.is_empty()
             && self.themes.is_none()
+            && self.occasions.is_empty()
     }
 }
 
@@ -574,6 +580,7 @@ impl Engine {
         }
         for &t in &u.wanted_tags {
             if let Some(name) = self.tag_name(t) {
+                p.facet_tags.retain(|x| *x != name);
                 push_unique(&mut p.wanted_tags, name.clone());
                 p.avoided_tags.retain(|x| *x != name);
                 p.controls.avoid_topics.retain(|x| *x != name);
@@ -600,6 +607,7 @@ impl Engine {
         if let Some(m) = u.time_budget_minutes {
             p.controls.context.time_budget_minutes = Some(m);
         }
+        self.apply_facets(p, &u, &mut understood, &mut notes);
         if let Some(f) = u.follow_up {
             self.apply_follow_up(p, f, &mut notes);
             understood.follow_up = Some(f);
@@ -616,6 +624,7 @@ impl Engine {
                         if !p.controls.avoid_topics.contains(&name)
                             && !p.avoided_tags.contains(&name)
                         {
+                            p.facet_tags.retain(|x| *x != name);
                             push_unique(&mut p.wanted_tags, name.clone());
                             push_unique(&mut understood.wanted_tags, name);
                         }
@@ -876,10 +885,12 @@ impl Engine {
                         if f == FollowUp::Shorter { -0.5 } else { 0.5 },
                     );
                 } else {
-                    notes.push(format!(
-                        "I don't know the length of the {} in this catalog, so I can't sort by length.",
-                        self.bundle.meta.item_noun.1
-                    ));
+                    let facet = if f == FollowUp::Shorter {
+                        Facet::Short
+                    } else {
+                        Facet::Long
+                    };
+                    self.length_by_tags(p, facet, None, notes);
                 }
             }
             FollowUp::Newer | FollowUp::Older => {
@@ -895,6 +906,142 @@ impl Engine {
             FollowUp::LessPopular => shift(&mut p.shifts.popularity, -0.5),
             FollowUp::MorePopular => shift(&mut p.shifts.popularity, 0.5),
         }
+    }
+
+    /// Moods, audiences, pace and length asked for or against, in this
+    /// catalog's terms: the tags learned for each facet join the wanted
+    /// (or gently avoided) tags, the opposite facet's tags are gently
+    /// avoided, lengths shift when the catalog records them — and a note
+    /// says what the catalog could not honour.
+    fn apply_facets(
+        &self,
+        p: &mut Profile,
+        u: &Understanding,
+        understood: &mut Understood,
+        notes: &mut Vec<String>,
+    ) {
+        let attrs = &self.bundle.attributes;
+        let lengths = attrs.length_range.is_some();
+        let mut cannot: Vec<&str> = Vec::new();
+        let mut length_shift = 0.0f32;
+        for &f in &u.wanted_facets {
+            understood.occasions.push(f.describe().to_string());
+            if matches!(f, Facet::Short | Facet::Long) {
+                if lengths {
+                    length_shift = if f == Facet::Short { -0.5 } else { 0.5 };
+                } else {
+                    self.length_by_tags(p, f, Some(understood), notes);
+                }
+                continue;
+            }
+            let tags = attrs.facet_tags(f);
+            if tags.is_empty() {
+                cannot.push(f.describe());
+                continue;
+            }
+            want_tags(p, tags, &mut understood.wanted_tags);
+            if !p.wanted_facets.contains(&f) {
+                p.wanted_facets.push(f);
+            }
+            if matches!(f, Facet::Children | Facet::Teen) {
+                // Nothing explicit for a child or a teenager.
+                for t in attrs.facet_tags(Facet::Explicit) {
+                    if !tags.contains(t) {
+                        p.wanted_tags.retain(|x| x != t);
+                        push_unique(&mut p.avoided_tags, t.clone());
+                    }
+                }
+                p.wanted_facets.retain(|x| *x != Facet::Explicit);
+            }
+            if let Some(o) = f.opposite() {
+                p.wanted_facets.retain(|x| *x != o);
+                // The later wish wins: "something darker" after "light".
+                let named: Vec<String> = u
+                    .wanted_tags
+                    .iter()
+                    .filter_map(|&t| self.tag_name(t))
+                    .collect();
+                for t in attrs.facet_tags(o) {
+                    if !named.contains(t) && !tags.contains(t) {
+                        p.wanted_tags.retain(|x| x != t);
+                        push_unique(&mut p.avoided_tags, t.clone());
+                    }
+                }
+            }
+        }
+        for &f in &u.avoided_facets {
+            understood.occasions.push(format!("not {}", f.describe()));
+            if matches!(f, Facet::Short | Facet::Long) && lengths {
+                length_shift = if f == Facet::Short { 0.5 } else { -0.5 };
+                continue;
+            }
+            p.wanted_facets.retain(|x| *x != f);
+            let tags = attrs.facet_tags(f);
+            if tags.is_empty() {
+                cannot.push(f.describe());
+                continue;
+            }
+            for t in tags {
+                p.wanted_tags.retain(|x| x != t);
+                push_unique(&mut p.avoided_tags, t.clone());
+                push_unique(&mut understood.avoided_tags, t.clone());
+            }
+        }
+        if u.grown_up {
+            understood.occasions.push("for grown-ups".into());
+            for f in [Facet::Children, Facet::Teen] {
+                for t in attrs.facet_tags(f) {
+                    if !p.wanted_tags.contains(t) {
+                        push_unique(&mut p.avoided_tags, t.clone());
+                    }
+                }
+            }
+        }
+        if length_shift != 0.0 {
+            p.shifts.length = (p.shifts.length + length_shift).clamp(-1.0, 1.0);
+        }
+        if !cannot.is_empty() {
+            notes.push(format!(
+                "I can't tell which {} are {} from what this catalog records, so I couldn't take that into account.",
+                self.bundle.meta.item_noun.1,
+                join_or(&cannot)
+            ));
+        }
+    }
+
+    /// Short or long in a catalog without lengths: the tags learned for
+    /// the facet ("short stories", "novellas") when there are any, said so;
+    /// otherwise a note that length cannot be honoured.
+    fn length_by_tags(
+        &self,
+        p: &mut Profile,
+        facet: Facet,
+        understood: Option<&mut Understood>,
+        notes: &mut Vec<String>,
+    ) {
+        let plural = &self.bundle.meta.item_noun.1;
+        let tags = self.bundle.attributes.facet_tags(facet);
+        if tags.is_empty() {
+            notes.push(format!(
+                "I don't know the length of the {plural} in this catalog, so I can't sort by length."
+            ));
+            return;
+        }
+        let mut taken = Vec::new();
+        want_tags(p, tags, &mut taken);
+        if !p.wanted_facets.contains(&facet) {
+            p.wanted_facets.push(facet);
+        }
+        if let Some(u) = understood {
+            for t in &taken {
+                push_unique(&mut u.wanted_tags, t.clone());
+            }
+        }
+        let shown: Vec<String> = tags.iter().map(|t| t.replace('-', " ")).collect();
+        notes.push(format!(
+            "I don't know the length of the {plural} in this catalog, so I leaned towards ones tagged \u{201c}{}\u{201d}.",
+            shown.join("\u{201d} or \u{201c}")
+        ));
     }
 
     /// p ← a·p + (1−a)·f, where f folds in every pick and the bridge's image
@@ -973,12 +1120,25 @@ impl Engine {
             bias: 0.0,
         });
         let phrase = p.themes.last().map(String::as_str);
+        let tag_reasons: Vec<(String, &'static str)> = p
+            .wanted_facets
+            .iter()
+            .flat_map(|&f| {
+                self.bundle
+                    .attributes
+                    .facet_tags(f)
+                    .iter()
+                    .filter(|t| p.wanted_tags.contains(t) && p.facet_tags.contains(t))
+                    .map(move |t| (t.clone(), f.describe()))
+            })
+            .collect();
         let ranker = self.ranker();
         let q = Query {
             user: user.as_ref(),
             taste: (!p.taste.is_empty()).then_some(p.taste.as_slice()),
             aversion: (!p.aversion.is_empty()).then_some(p.aversion.as_slice()),
             wanted_tags: &p.wanted_tags,
+            tag_reasons: &tag_reasons,
             soft_avoided_tags: &p.avoided_tags,
             hard_avoided_tags: &p.controls.avoid_topics,
             wanted_creators: &p.wanted_creators,
@@ -1125,6 +1285,11 @@ impl Engine {
         }
         for c in &before.wanted_creators {
             p.wanted_creators.retain(|x| x != c);
+        }
+        for &f in &before.wanted_facets {
+            let tags = self.bundle.attributes.facet_tags(f);
+            p.wanted_tags.retain(|x| !tags.contains(x));
+            p.wanted_facets.retain(|x| *x != f);
         }
         // Rebuilt from the picks that remain, not blended with the mistaken one.
         p.user_vector.clear();
@@ -1303,6 +1468,8 @@ fn start_afresh(p: &mut Profile, notes: &mut Vec<String>) {
         pick.strength = pick.strength.min(0.1);
     }
     p.wanted_tags.clear();
+    p.wanted_facets.clear();
+    p.facet_tags.clear();
     p.wanted_creators.clear();
     p.themes.clear();
     p.taste.clear();
@@ -1311,6 +1478,31 @@ fn start_afresh(p: &mut Profile, notes: &mut Vec<String>) {
     p.pending = None;
     p.shifts = Default::default();
     notes.push("Starting afresh from what you just said.".into());
+}
+
+/// Adds tags to the wanted ones (never one the visitor avoids outright),
+/// taking them out of the gently avoided ones; `taken` lists what was added.
+fn want_tags(p: &mut Profile, tags: &[String], taken: &mut Vec<String>) {
+    for t in tags {
+        if p.controls.avoid_topics.contains(t) {
+            continue;
+        }
+        if !p.wanted_tags.contains(t) {
+            push_unique(&mut p.facet_tags, t.clone());
+        }
+        push_unique(&mut p.wanted_tags, t.clone());
+        p.avoided_tags.retain(|x| x != t);
+        push_unique(taken, t.clone());
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn join_or(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

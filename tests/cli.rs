@@ -360,6 +360,57 @@ fn tiny_bundle(dir: &tempfile::TempDir) -> std::path::PathBuf {
 }
 
 #[test]
+fn a_site_owner_sets_facets_at_build_time_and_typos_are_refused_first() {
+    let dir = tiny_catalog();
+    let out = dir.path().join("moods.kith");
+    let build = |facet: &str| {
+        kith(&[
+            "build",
+            "--format",
+            "csv",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "--no-encoder",
+            "--facet",
+            facet,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = build("light=romance");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tags read as light-hearted: romance"),
+        "{}",
+        stderr(&o)
+    );
+    let o = kith(&[
+        "recommend",
+        "--bundle",
+        out.to_str().unwrap(),
+        "--say",
+        "something light",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["understood"]["occasions"][0], "light-hearted");
+    assert_eq!(v["recommendations"][0]["tags"][0], "romance", "{v}");
+    std::fs::remove_file(&out).unwrap();
+    for (bad, says) in [
+        ("light=comedy", "the catalog has no tag \"comedy\""),
+        ("cosy=romance", "no facet is called \"cosy\""),
+        ("light", "is not NAME=TAG"),
+    ] {
+        let o = build(bad);
+        assert!(!o.status.success(), "{bad} was accepted");
+        assert!(stderr(&o).contains(says), "{bad}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("wrote"), "refused before building");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn build_then_recommend_and_chat_from_the_bundle() {
     let dir = tiny_catalog();
     let out = dir.path().join("tiny.kith");

@@ -78,6 +78,10 @@ struct Expect {
     follow_up: Option<serde_json::Value>,
     /// Free text went to the encoder.
     themes: Option<bool>,
+    /// Moods, audiences, pace or length read from the message, as the reply
+    /// words them ("light-hearted", "for children", "not dark").
+    #[serde(default)]
+    occasions: Vec<String>,
     /// At least `at_least` of the list carry one of `tags`.
     tagged: Option<Tagged>,
     /// No item of the list carries any of these tags.
@@ -306,6 +310,11 @@ fn check(
     if let Some(want) = x.themes {
         if want != u.themes.is_some() {
             bad.push(format!("themes {want}, got {:?}", u.themes));
+        }
+    }
+    for o in &x.occasions {
+        if !u.occasions.contains(o) {
+            bad.push(format!("occasion {o:?} not read: {:?}", u.occasions));
         }
     }
     if let Some(tg) = &x.tagged {

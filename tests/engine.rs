@@ -223,6 +223,138 @@ fn without_the_encoder_titles_tags_and_picks_still_work() {
     assert!(pos("4") < pos("6") && pos("5") < pos("9"), "{list:?}");
 }
 
+/// The tiny catalog with facets as a build with the encoder would learn
+/// them: horror reads as dark, young-adult as for teenagers; nothing as
+/// light-hearted, and no lengths.
+fn engine_with_facets() -> Engine {
+    use kith::facets::{Facet, FacetTags};
+    let mut b = tiny_bundle();
+    b.attributes.facets = vec![
+        FacetTags {
+            facet: Facet::Dark,
+            tags: vec!["horror".into()],
+        },
+        FacetTags {
+            facet: Facet::Teen,
+            tags: vec!["young-adult".into()],
+        },
+    ];
+    Engine::load(&b.to_bytes()).expect("bundle with facets loads")
+}
+
+#[test]
+fn moods_and_audiences_map_to_the_catalogs_tags_or_say_they_cannot() {
+    let e = engine_with_facets();
+    let tags_of = |id: &str| {
+        e.catalog()
+            .get(e.catalog().index_of(id).unwrap())
+            .unwrap()
+            .tags
+            .clone()
+    };
+    let horror = |r: &kith::session::Reply| {
+        ids(r)
+            .iter()
+            .filter(|id| tags_of(id).contains(&"horror".to_string()))
+            .count()
+    };
+
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "something dark").unwrap();
+    assert_eq!(r.understood.occasions, vec!["dark".to_string()]);
+    assert_eq!(r.understood.wanted_tags, vec!["horror".to_string()]);
+    assert_eq!(r.understood.themes, None, "mood words are not themes");
+    assert_eq!(horror(&r), 3, "every horror item is shown: {:?}", ids(&r));
+    assert!(
+        r.notes.iter().all(|n| n.starts_with("Only 3 of the books")),
+        "{:?}",
+        r.notes
+    );
+
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "classics, but nothing too dark").unwrap();
+    assert_eq!(r.understood.occasions, vec!["not dark".to_string()]);
+    assert!(p.avoided_tags.contains(&"horror".to_string()));
+    let first: Vec<String> = ids(&r).into_iter().take(3).collect();
+    assert!(
+        first
+            .iter()
+            .all(|id| !tags_of(id).contains(&"horror".to_string())),
+        "horror among the first classics: {first:?}"
+    );
+
+    // What the catalog cannot honour is said, and nothing is made up.
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "something light for the beach").unwrap();
+    assert!(
+        r.notes.iter().any(|n| n.contains(
+            "I can't tell which books are light-hearted or gripping from what this catalog records"
+        )),
+        "{:?}",
+        r.notes
+    );
+    assert!(r.understood.wanted_tags.is_empty());
+    assert!(!r.recommendations.is_empty());
+    let r = e.say(&mut p, "a short one").unwrap();
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("I don't know the length of the books")),
+        "{:?}",
+        r.notes
+    );
+
+    // Audiences: a teenager's list, and a grown-up's present.
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "a present for my 15-year-old niece").unwrap();
+    assert_eq!(r.understood.occasions, vec!["for teenagers".to_string()]);
+    assert_eq!(ids(&r)[0], "6", "Twilight is the one young-adult book");
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "romance for my mum").unwrap();
+    assert_eq!(r.understood.occasions, vec!["for grown-ups".to_string()]);
+    assert!(p.avoided_tags.contains(&"young-adult".to_string()));
+    assert!(!ids(&r).iter().take(2).any(|id| id == "6"), "{:?}", ids(&r));
+
+    // A later wish wins over an earlier one; a correction takes it back.
+    let mut p = e.new_profile();
+    e.say(&mut p, "nothing dark").unwrap();
+    e.say(&mut p, "actually, something scary").unwrap();
+    assert!(p.wanted_tags.contains(&"horror".to_string()));
+    assert!(!p.avoided_tags.contains(&"horror".to_string()));
+    let mut p = e.new_profile();
+    e.say(&mut p, "something for teens").unwrap();
+    e.say(&mut p, "no, I meant classics").unwrap();
+    assert!(!p.wanted_tags.contains(&"young-adult".to_string()));
+}
+
+#[test]
+fn facets_naming_tags_the_catalog_lacks_are_refused() {
+    use kith::facets::{Facet, FacetTags};
+    let mut b = tiny_bundle();
+    b.attributes.facets = vec![FacetTags {
+        facet: Facet::Light,
+        tags: vec!["comedy".into()],
+    }];
+    match Bundle::from_bytes(&b.to_bytes()) {
+        Err(BundleError::Section { section, reason }) => {
+            assert_eq!(section, "attributes");
+            assert!(reason.contains("unknown tag \"comedy\""), "{reason}");
+        }
+        other => panic!("expected a section error, got {other:?}"),
+    }
+    b.attributes.facets = vec![
+        FacetTags {
+            facet: Facet::Dark,
+            tags: vec!["horror".into()],
+        },
+        FacetTags {
+            facet: Facet::Dark,
+            tags: vec![],
+        },
+    ];
+    assert!(Bundle::from_bytes(&b.to_bytes()).is_err());
+}
+
 #[test]
 fn negation_excludes_or_down_weights() {
     let e = engine();

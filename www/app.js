@@ -198,6 +198,7 @@ function kithSays(text) {
 function heard(u) {
   if (!u) return '';
   const bits = [];
+  if (u.occasions && u.occasions.length) bits.push(u.occasions.join(', '));
   if (u.liked.length) bits.push(`you liked ${u.liked.join(', ')}`);
   if (u.disliked.length) bits.push(`not ${u.disliked.join(', ')}`);
   if (u.wanted_creators.length) bits.push(`more by ${u.wanted_creators.join(', ')}`);

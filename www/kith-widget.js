@@ -292,7 +292,7 @@ class KithRecommender extends HTMLElement {
     // Before the visitor has said anything there is nothing of theirs to show.
     if (!reply || !state.summary.turns) return;
     const u = reply.understood || {};
-    const heard = [...(u.liked || []), ...(u.wanted_creators || []), ...(u.wanted_tags || []).map((t) => t.replace(/-/g, ' '))];
+    const heard = [...(u.occasions || []), ...(u.liked || []), ...(u.wanted_creators || []), ...(u.wanted_tags || []).map((t) => t.replace(/-/g, ' '))];
     if (heard.length) this.heard.textContent = `Going on: ${heard.join(', ')}`;
     if (!reply.recommendations.length) this.status.textContent = 'Nothing left to suggest with these settings.';
     for (const rec of reply.recommendations) this.list.append(this.card(rec));

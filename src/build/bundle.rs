@@ -16,6 +16,7 @@ use crate::catalog::{Catalog, Item};
 use crate::coldstart::{choose_bridge_lambda, ColdStartError, BRIDGE_LAMBDAS};
 use crate::embeddings::{EmbeddingsError, QuantizedEmbeddings};
 use crate::encoder::{Encoder, EncoderError};
+use crate::facets;
 use crate::mf::als::{self, AlsParams};
 use crate::mf::{MfError, MfModel};
 
@@ -367,6 +368,15 @@ pub fn build(
                 .map(|t| t.name.replace('-', " "))
                 .collect();
             let tag_vecs = embed_all(encoder, &tag_texts, &|d, t| progress("embed tags", d, t))?;
+            // Moods, audiences, pace and length in this catalog's own tags.
+            let phrase_vecs = facets::POLES
+                .iter()
+                .map(|p| {
+                    let texts: Vec<String> = p.phrases.iter().map(|s| s.to_string()).collect();
+                    embed_all(encoder, &texts, &|_, _| {})
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            attributes.facets = facets::learn(&attributes.tags, &tag_vecs, &phrase_vecs);
             let dim = encoder.dim();
             // Fit on the shipped (quantized) embeddings of items whose
             // factors are known, trusting well-rated ones more.

@@ -58,6 +58,12 @@ pub struct BuildArgs {
     /// catalog's items held out of an MF fit, among 1, 3, … 1000).
     #[arg(long)]
     bridge_lambda: Option<f32>,
+    /// Correct a mood, audience, pace or length learned from the tags:
+    /// `--facet children=picture-books,middle-grade` sets its tags, `--facet light=`
+    /// removes it (repeatable; facets: light, dark, gripping, children, teen,
+    /// short, long, explicit). The build prints what it learned.
+    #[arg(long, value_name = "NAME=TAGS")]
+    facet: Vec<String>,
     /// Seconds the search for MF settings may take (validation folds of
     /// these interactions; the best configuration so far wins when it runs out).
     #[arg(long, default_value_t = 240.0, value_name = "SECONDS")]
@@ -86,6 +92,11 @@ pub fn run(a: BuildArgs) -> Result<()> {
         .with_context(|| format!("loading {}", a.data.display()))?;
     if let Some(s) = data.report.summary() {
         eprintln!("kith: {s}");
+    }
+    // A mistyped --facet is refused now, not after the build.
+    let tags = crate::bundle::AttributeStats::of(&data.catalog).tags;
+    for setting in &a.facet {
+        crate::facets::apply_setting(&mut Vec::new(), &tags, setting).context("--facet")?;
     }
     let folder = a
         .data
@@ -202,6 +213,15 @@ pub fn run(a: BuildArgs) -> Result<()> {
         &progress,
     )?;
     drop(bar);
+    let mut bundle = bundle;
+    for setting in &a.facet {
+        crate::facets::apply_setting(
+            &mut bundle.attributes.facets,
+            &bundle.attributes.tags,
+            setting,
+        )
+        .context("--facet")?;
+    }
     let bytes = bundle.to_bytes();
     // Prove the file reads back before replacing anything.
     Bundle::from_bytes(&bytes).context("the written bundle does not read back")?;
@@ -233,6 +253,16 @@ pub fn run(a: BuildArgs) -> Result<()> {
         if !report.bridge_validation.is_empty() {
             eprintln!("kith: bridge penalty chosen on held-out items: {l}");
         }
+    }
+    if bundle.attributes.facets.is_empty() {
+        eprintln!("kith: no tags read as moods, audiences, pace or length (requests for them will say so)");
+    }
+    for f in &bundle.attributes.facets {
+        eprintln!(
+            "kith: tags read as {}: {}",
+            f.facet.describe(),
+            f.tags.join(", ")
+        );
     }
     for (name, size) in Bundle::section_sizes(&bytes)? {
         eprintln!("  {name:<16} {:>10.2} MB", size as f64 / 1e6);

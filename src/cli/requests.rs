@@ -58,6 +58,9 @@ pub fn run(a: RequestsArgs) -> Result<()> {
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     outln!("explanations: {}", kinds.join(", "));
+    for f in &engine.bundle().attributes.facets {
+        outln!("tags read as {}: {}", f.facet.describe(), f.tags.join(", "));
+    }
     if let Some(u) = report.useful_first_replies {
         outln!(
             "vague openings: {} of {} first replies useful ({:.1}%)",

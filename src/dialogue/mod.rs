@@ -3,6 +3,7 @@
 //! the answer to the profile, rank, maybe ask) is [`crate::session`], which
 //! both shells drive.
 
+pub mod occasion;
 pub mod question;
 pub mod understand;
 

@@ -7,7 +7,9 @@
 //! negation, explainable, and take microseconds. Meaning ("political
 //! intrigue") is the encoder's job, on the text this module hands over.
 
+use super::occasion;
 use crate::catalog::ItemIdx;
+use crate::facets::Facet;
 use crate::mentions::{words, MentionIndex, Target, Word};
 
 /// A request about the last recommendations rather than about taste.
@@ -76,6 +78,14 @@ pub struct Understanding {
     pub reply: Option<Reply>,
     /// A stated time budget in minutes ("I have an hour").
     pub time_budget_minutes: Option<u32>,
+    /// Moods, audiences, pace and length asked for, from occasions too
+    /// ("something light", "for the beach", "for my 10-year-old").
+    pub wanted_facets: Vec<Facet>,
+    /// Facets asked to stay away from ("nothing too dark", "not for kids").
+    pub avoided_facets: Vec<Facet>,
+    /// A present for a grown-up ("for my dad"): what is for children or
+    /// teenagers is gently avoided.
+    pub grown_up: bool,
     /// The message was small talk (a greeting, thanks, "I don't know"),
     /// nothing about taste: never matched against the catalog.
     pub small_talk: Option<SmallTalk>,
@@ -191,7 +201,10 @@ impl Understanding {
             && self.wanted_tags.is_empty()
             && self.avoided_tags.is_empty()
             && self.wanted_creators.is_empty()
-            && self.avoided_creators.is_empty())
+            && self.avoided_creators.is_empty()
+            && self.wanted_facets.is_empty()
+            && self.avoided_facets.is_empty()
+            && !self.grown_up)
     }
 
     /// True when the answer carried nothing Kith can use.
@@ -257,6 +270,9 @@ const FILLER: &[&str] = &[
     "really",
     "loved",
     "love",
+    "loves",
+    "likes",
+    "who",
     "liked",
     "like",
     "enjoyed",
@@ -607,6 +623,27 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
             if !matches!(m.target, Target::Tag(_)) {
                 named[m.start..m.end].iter_mut().for_each(|c| *c = true);
             }
+        }
+        // Occasions, moods and audiences are facets; only the mood words
+        // that describe content ("scary", "funny") are themes as well.
+        for f in occasion::find(&clause, &named) {
+            let negative = against || neg_at.is_some_and(|n| n < f.start);
+            for &facet in f.wants {
+                push(
+                    if negative {
+                        &mut u.avoided_facets
+                    } else {
+                        &mut u.wanted_facets
+                    },
+                    facet,
+                );
+            }
+            u.grown_up |= f.grown_up && !negative;
+            if !f.theme {
+                named[f.start..f.end].iter_mut().for_each(|c| *c = true);
+            }
+        }
+        for m in &mentions {
             let negative = against || neg_at.is_some_and(|n| n < m.start);
             match (&m.target, negative) {
                 (Target::Item(i), false) => push(&mut u.liked_items, *i),
@@ -671,6 +708,12 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
         phrases.clear();
         u.negative_phrases.clear();
     }
+    // "A quick read" is already the follow-up "shorter".
+    if matches!(u.follow_up, Some(FollowUp::Shorter | FollowUp::Longer)) {
+        u.wanted_facets
+            .retain(|f| !matches!(f, Facet::Short | Facet::Long));
+    }
+    u.wanted_facets.retain(|f| !u.avoided_facets.contains(f));
     u.positive_text = positive.join(", ");
     u.theme_phrase = phrases.into_iter().max_by_key(|p| p.len());
     if let Some(kind) = small_talk(&all, &u) {
@@ -852,6 +895,7 @@ mod tests {
             assert_eq!(u.reply, None, "{change}");
         }
         let u = understand("actually, something funny instead", &idx);
+        assert_eq!(u.wanted_facets, vec![Facet::Light]);
         assert_eq!(u.positive_text, "funny");
         // Plain requests revise nothing; "no" stays an answer.
         for plain in ["I loved Dune", "no", "no romance", "I mean it, horror"] {
@@ -930,6 +974,42 @@ mod tests {
         // Emoji alone carry no words: empty, but not mistaken for a greeting.
         let u = understand("🙂🙂", &idx);
         assert!(u.is_empty() && u.small_talk.is_none());
+    }
+
+    #[test]
+    fn occasions_moods_and_audiences_are_facets_not_themes() {
+        let idx = index();
+        let u = understand("something light", &idx);
+        assert_eq!(u.wanted_facets, vec![Facet::Light]);
+        assert_eq!(u.positive_text, "", "the encoder would read it as dark");
+        assert_eq!(u.small_talk, None);
+        let u = understand("a fantasy book to read on the beach this summer", &idx);
+        assert_eq!(u.wanted_facets, vec![Facet::Light, Facet::Gripping]);
+        assert_eq!(u.wanted_tags.len(), 1, "fantasy");
+        assert!(!u.positive_text.contains("beach") && !u.positive_text.contains("summer"));
+        let u = understand(
+            "something for my 10 year old daughter who loves horses",
+            &idx,
+        );
+        assert_eq!(u.wanted_facets, vec![Facet::Children]);
+        assert_eq!(u.positive_text, "horses");
+        let u = understand("horror, but nothing too dark", &idx);
+        assert_eq!(u.avoided_facets, vec![Facet::Dark]);
+        assert!(u.wanted_facets.is_empty());
+        let u = understand("not for kids", &idx);
+        assert_eq!(u.avoided_facets, vec![Facet::Children]);
+        assert!(understand("romance for my dad", &idx).grown_up);
+        // "A quick read" is the follow-up, not also a facet (no double shift).
+        let u = understand("a quick read", &idx);
+        assert_eq!(u.follow_up, Some(FollowUp::Shorter));
+        assert!(u.wanted_facets.is_empty());
+        let u = understand("something short and funny", &idx);
+        assert_eq!(u.wanted_facets, vec![Facet::Short, Facet::Light]);
+        // A title's words are the title's ("Twilight" is not a mood; a
+        // title with a mood word in it would be the title too).
+        let u = understand("I loved Twilight, something light please", &idx);
+        assert_eq!(u.liked_items, vec![1]);
+        assert_eq!(u.wanted_facets, vec![Facet::Light]);
     }
 
     #[test]

@@ -47,6 +47,9 @@ test('demo page', async (t) => {
     await page.locator('.card').nth(1).locator('button[data-kind=more_like_this]').click();
     await page.waitForFunction((n) => document.querySelectorAll('.recs').length > n, lists);
     assert.match(await page.locator('#profile').textContent(), new RegExp(second.replace(/[()#]/g, '.')));
+    // An occasion is read as a mood, shown back in the visitor's terms.
+    await send(page, 'something light for the beach');
+    assert.match(await page.locator('.heard').last().textContent(), /light-hearted, gripping/);
   });
 
   await t.test('a reload continues where the conversation was', async () => {

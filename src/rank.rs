@@ -90,6 +90,13 @@ pub struct Query<'a> {
     /// Wanted tags that stand for a mood, audience, pace or length, with
     /// how to say it ("humor" → "light-hearted"), for explanations.
     pub tag_reasons: &'a [(String, &'static str)],
+    /// The wanted tags that shape the list (at least `WANTED_TAG_SHARE` of
+    /// it carries one when enough exist); `None`: all of `wanted_tags`.
+    /// The rest only add to the score.
+    pub shaping_tags: Option<&'a [String]>,
+    /// Every item carries a shaping tag when enough exist, not only
+    /// `WANTED_TAG_SHARE` of them: the list is for someone (children).
+    pub strict_shaping: bool,
     /// Tags down-weighted (answered "no").
     pub soft_avoided_tags: &'a [String],
     /// Tags never shown (named as avoided, or the avoid control).
@@ -735,33 +742,26 @@ impl Ranker<'_> {
         };
         // Asked-for tags shape the list: when enough eligible items carry one,
         // at least WANTED_TAG_SHARE of the list does (MMR works inside that).
-        // Tags the visitor named outright shape it; the tags standing for a
-        // mood or audience ("gripping" in "a gripping mystery") only add
-        // to the score — unless nothing was named.
-        let named: Vec<&String> = q
-            .wanted_tags
-            .iter()
-            .filter(|t| !q.tag_reasons.iter().any(|(r, _)| r == *t))
-            .collect();
-        let shaping: Vec<&String> = if named.is_empty() {
-            q.wanted_tags.iter().collect()
-        } else {
-            named
-        };
+        let shaping: &[String] = q.shaping_tags.unwrap_or(q.wanted_tags);
         let tagged: Vec<bool> = self
             .catalog
             .items()
             .iter()
             .enumerate()
-            .map(|(i, it)| keep[i] && it.tags.iter().any(|t| shaping.contains(&t)))
+            .map(|(i, it)| keep[i] && it.tags.iter().any(|t| shaping.contains(t)))
             .collect();
         let available = tagged.iter().filter(|&&t| t).count();
-        let needed = ((q.k as f32) * WANTED_TAG_SHARE).ceil() as usize;
+        let share = if q.strict_shaping {
+            1.0
+        } else {
+            WANTED_TAG_SHARE
+        };
+        let needed = ((q.k as f32) * share).ceil() as usize;
         // Too few: every one that exists is shown, and the reply says so.
         // A liked title anchors the list instead ("I loved Dune for its
         // political intrigue": more like Dune, not political non-fiction), so
         // with liked items the tags only add to the score.
-        let constrained = !q.wanted_tags.is_empty() && !q.liked.iter().any(|&(_, st)| st > 0.0);
+        let constrained = !shaping.is_empty() && !q.liked.iter().any(|&(_, st)| st > 0.0);
         let required = if constrained {
             needed.min(available).min(q.k)
         } else {
@@ -769,7 +769,7 @@ impl Ranker<'_> {
         };
         let max_untagged = q.k - required;
         let tag_shortfall = (constrained && available < needed).then(|| TagShortfall {
-            tags: shaping.iter().map(|t| t.to_string()).collect(),
+            tags: shaping.to_vec(),
             available,
         });
         let pool_size = q.k.saturating_mul(20).max(200).min(eligible);

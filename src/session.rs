@@ -1132,6 +1132,30 @@ impl Engine {
                     .map(move |t| (t.clone(), f.describe()))
             })
             .collect();
+        // What shapes the list: whom it is for, else the tags the visitor
+        // named; a mood only adds to the score ("a gripping mystery" is a
+        // list of mysteries, "a book for a 12-year-old who likes football"
+        // a list of children's books, about football where there are some).
+        let audience: Vec<String> = [Facet::Children, Facet::Teen]
+            .into_iter()
+            .filter(|f| p.wanted_facets.contains(f))
+            .flat_map(|f| self.bundle.attributes.facet_tags(f).iter())
+            .filter(|t| p.wanted_tags.contains(t))
+            .cloned()
+            .collect();
+        let named: Vec<String> = p
+            .wanted_tags
+            .iter()
+            .filter(|t| !p.facet_tags.contains(t))
+            .cloned()
+            .collect();
+        let shaping = if !audience.is_empty() {
+            Some(audience.as_slice())
+        } else if !named.is_empty() {
+            Some(named.as_slice())
+        } else {
+            None
+        };
         let ranker = self.ranker();
         let q = Query {
             user: user.as_ref(),
@@ -1139,6 +1163,8 @@ impl Engine {
             aversion: (!p.aversion.is_empty()).then_some(p.aversion.as_slice()),
             wanted_tags: &p.wanted_tags,
             tag_reasons: &tag_reasons,
+            shaping_tags: shaping,
+            strict_shaping: !audience.is_empty(),
             soft_avoided_tags: &p.avoided_tags,
             hard_avoided_tags: &p.controls.avoid_topics,
             wanted_creators: &p.wanted_creators,

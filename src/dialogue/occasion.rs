@@ -100,7 +100,6 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["chilling"], &[Dark]),
     (&["sinister"], &[Dark]),
     (&["brutal"], &[Dark]),
-    (&["heavy"], &[Dark]),
     (&["harrowing"], &[Dark]),
     (&["gory"], &[Dark]),
     (&["macabre"], &[Dark]),
@@ -186,6 +185,12 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["train", "journey"], &[Gripping, Long]),
     (&["train", "ride"], &[Gripping, Long]),
     (&["road", "trip"], &[Gripping, Long]),
+    (&["on", "the", "train"], &[Gripping]),
+    (&["on", "a", "train"], &[Gripping]),
+    (&["on", "the", "bus"], &[Short]),
+    (&["on", "the", "subway"], &[Short]),
+    (&["on", "the", "tube"], &[Short]),
+    (&["on", "the", "metro"], &[Short]),
     (&["commute"], &[Short]),
     (&["commuting"], &[Short]),
     (&["lunch", "break"], &[Short]),
@@ -300,7 +305,6 @@ fn blocked(clause: &[Word], start: usize, end: usize) -> bool {
         "kid" | "child" => matches!(before, Some("a")) && matches!(before2, Some("as" | "was")),
         "dark" => matches!(after, Some("horse" | "side" | "chocolate")),
         "flight" | "plane" => matches!(before, Some("of")),
-        "heavy" => matches!(after, Some("metal")),
         _ => false,
     }
 }

@@ -273,6 +273,7 @@ const FILLER: &[&str] = &[
     "loves",
     "likes",
     "who",
+    "need",
     "liked",
     "like",
     "enjoyed",

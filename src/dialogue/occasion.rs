@@ -36,6 +36,7 @@ const THEME_WORDS: &[&str] = &[
     "funnier",
     "hilarious",
     "humorous",
+    "laugh",
     "uplifting",
     "heartwarming",
     "heart",
@@ -74,6 +75,7 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["funny"], &[Light]),
     (&["funnier"], &[Light]),
     (&["hilarious"], &[Light]),
+    (&["laugh"], &[Light]),
     (&["humorous"], &[Light]),
     (&["cozy"], &[Light]),
     (&["cosy"], &[Light]),
@@ -201,6 +203,15 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["bedtime", "stories"], &[Children, Short]),
     (&["bedtime"], &[Light]),
     (&["halloween"], &[Dark]),
+    // When, not what: read and set aside ("for the weekend" is not
+    // Weekend at Bernie's).
+    (&["weekend"], &[]),
+    (&["tonight"], &[]),
+    (&["this", "evening"], &[]),
+    (&["sunday"], &[]),
+    (&["saturday"], &[]),
+    (&["friday", "night"], &[]),
+    (&["rainy"], &[Light]),
     (&["rainy", "day"], &[Light]),
     (&["sick", "day"], &[Light]),
     (&["bad", "day"], &[Light]),
@@ -429,14 +440,24 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
             .max_by_key(|(p, _)| p.len());
         match best {
             Some((p, wants)) => {
+                let mut end = k + p.len();
+                // "my teenage *daughter*", "the kids' *class*".
+                if wants.iter().any(|f| matches!(f, Children | Teen))
+                    && clause
+                        .get(end)
+                        .is_some_and(|x| RECIPIENTS.contains(&x.norm.as_str()))
+                    && free(end, end + 1)
+                {
+                    end += 1;
+                }
                 out.push(Found {
                     start: k,
-                    end: k + p.len(),
+                    end,
                     wants,
                     grown_up: false,
                     theme: p.iter().all(|w| THEME_WORDS.contains(w)),
                 });
-                k += p.len();
+                k = end;
             }
             None => k += 1,
         }
@@ -538,6 +559,12 @@ mod tests {
             vec!["10 year old daughter"]
         );
         assert_eq!(spans("something for my daughter"), vec!["daughter"]);
+        assert_eq!(
+            spans("a movie for my teenage daughter"),
+            vec!["teenage daughter"]
+        );
+        assert_eq!(spans("something for the weekend"), vec!["weekend"]);
+        assert!(facets("something for the weekend").is_empty());
         assert!(facets("something for my daughter").is_empty());
     }
 

@@ -279,6 +279,8 @@ const FILLER: &[&str] = &[
     "enjoyed",
     "read",
     "reading",
+    "watch",
+    "watching",
     "recently",
     "lately",
     "and",
@@ -714,7 +716,9 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
         u.wanted_facets
             .retain(|f| !matches!(f, Facet::Short | Facet::Long));
     }
-    u.wanted_facets.retain(|f| !u.avoided_facets.contains(f));
+    // "Scary but not too gory": the wish named outright stands; the
+    // negation qualifies it (and its words go to the encoder's aversion).
+    u.avoided_facets.retain(|f| !u.wanted_facets.contains(f));
     u.positive_text = positive.join(", ");
     u.theme_phrase = phrases.into_iter().max_by_key(|p| p.len());
     if let Some(kind) = small_talk(&all, &u) {

@@ -969,6 +969,12 @@ impl Engine {
                 }
             }
         }
+        // Tags named in this message stand ("a thriller, not too violent").
+        let named_now: Vec<String> = u
+            .wanted_tags
+            .iter()
+            .filter_map(|&t| self.tag_name(t))
+            .collect();
         for &f in &u.avoided_facets {
             understood.occasions.push(format!("not {}", f.describe()));
             if matches!(f, Facet::Short | Facet::Long) && lengths {
@@ -981,7 +987,7 @@ impl Engine {
                 cannot.push(f.describe());
                 continue;
             }
-            for t in tags {
+            for t in tags.iter().filter(|t| !named_now.contains(t)) {
                 p.wanted_tags.retain(|x| x != t);
                 push_unique(&mut p.avoided_tags, t.clone());
                 push_unique(&mut understood.avoided_tags, t.clone());

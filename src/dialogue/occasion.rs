@@ -23,12 +23,55 @@ pub struct Found {
     /// True for a grown-up audience ("for my dad", "a 40-year-old"): what
     /// is for children or teenagers is gently avoided.
     pub grown_up: bool,
+    /// A situation or a person ("on holiday", "an adult"), not a
+    /// description: a catalog's tag of the same spelling is not meant.
+    pub situation: bool,
     /// The words also say what the content is like ("scary", "funny",
     /// "suspenseful") and go to the encoder as well. Occasions, audiences,
     /// lengths and the words the encoder misreads do not: it puts "light"
     /// next to "dark", and reads "dark" or "summer" as titles with the word.
     pub theme: bool,
 }
+
+/// Words of situations: when, where, for what occasion.
+const SITUATION_WORDS: &[&str] = &[
+    "beach",
+    "poolside",
+    "pool",
+    "vacation",
+    "holiday",
+    "holidays",
+    "summer",
+    "sunbathing",
+    "flight",
+    "plane",
+    "airplane",
+    "layover",
+    "trip",
+    "journey",
+    "train",
+    "ride",
+    "commute",
+    "commuting",
+    "lunch",
+    "coffee",
+    "waiting",
+    "room",
+    "bus",
+    "subway",
+    "tube",
+    "metro",
+    "bedtime",
+    "halloween",
+    "rainy",
+    "sick",
+    "weekend",
+    "tonight",
+    "evening",
+    "sunday",
+    "saturday",
+    "friday",
+];
 
 /// Mood words that describe content and that the encoder reads as such.
 const THEME_WORDS: &[&str] = &[
@@ -49,6 +92,9 @@ const THEME_WORDS: &[&str] = &[
     "spooky",
     "gory",
     "macabre",
+    "violent",
+    "violence",
+    "bloody",
     "chilling",
     "suspenseful",
     "thrilling",
@@ -85,6 +131,7 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["wholesome"], &[Light]),
     (&["relaxing"], &[Light]),
     (&["easy", "read"], &[Light]),
+    (&["easy"], &[Light]),
     (&["cheer", "me", "up"], &[Light]),
     (&["pick", "me", "up"], &[Light]),
     (&["dark"], &[Dark]),
@@ -102,6 +149,9 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["chilling"], &[Dark]),
     (&["sinister"], &[Dark]),
     (&["brutal"], &[Dark]),
+    (&["violent"], &[Dark]),
+    (&["violence"], &[Dark]),
+    (&["bloody"], &[Dark]),
     (&["harrowing"], &[Dark]),
     (&["gory"], &[Dark]),
     (&["macabre"], &[Dark]),
@@ -140,6 +190,7 @@ const LEXICON: &[(&[&str], &[Facet])] = &[
     (&["child"], &[Children]),
     (&["children"], &[Children]),
     (&["childrens"], &[Children]),
+    (&["childish"], &[Children]),
     (&["toddler"], &[Children]),
     (&["toddlers"], &[Children]),
     (&["preschooler"], &[Children]),
@@ -385,6 +436,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                 end,
                 wants,
                 grown_up,
+                situation: grown_up,
                 theme: false,
             });
             k = end;
@@ -405,6 +457,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                     end: who + 1,
                     wants: &[],
                     grown_up: true,
+                    situation: true,
                     theme: false,
                 });
                 k = who + 1;
@@ -422,11 +475,36 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                     end: who + 1,
                     wants: &[],
                     grown_up: false,
+                    situation: false,
                     theme: false,
                 });
                 k = who + 1;
                 continue;
             }
+        }
+        // "An adult book", "something grown-up" (not "young adult", matched
+        // above as a phrase, nor "new adult").
+        let grown = match clause[k].norm.as_str() {
+            "adult" | "adults" | "grownup" | "grownups" => Some(k + 1),
+            "grown" if clause.get(k + 1).is_some_and(|x| x.norm == "up") => Some(k + 2),
+            _ => None,
+        };
+        if let Some(end) = grown.filter(|&e| {
+            free(k, e)
+                && !k
+                    .checked_sub(1)
+                    .is_some_and(|b| matches!(clause[b].norm.as_str(), "young" | "new"))
+        }) {
+            out.push(Found {
+                start: k,
+                end,
+                wants: &[],
+                grown_up: true,
+                situation: true,
+                theme: false,
+            });
+            k = end;
+            continue;
         }
         // The longest phrase starting here.
         let best = LEXICON
@@ -455,6 +533,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                     end,
                     wants,
                     grown_up: false,
+                    situation: p.iter().any(|w| SITUATION_WORDS.contains(w)),
                     theme: p.iter().all(|w| THEME_WORDS.contains(w)),
                 });
                 k = end;
@@ -517,6 +596,10 @@ mod tests {
         assert!(grown_up("for my 40 year old husband"));
         assert!(grown_up("a present for my dad"));
         assert!(grown_up("something for adults"));
+        assert!(grown_up("an adult book"));
+        assert!(grown_up("something grown-up"));
+        assert!(!grown_up("a young adult novel"));
+        assert!(!grown_up("new adult romance"));
         assert!(!grown_up("my dad loved Dune"));
         assert!(!grown_up("for my daughter"));
     }

@@ -281,6 +281,7 @@ const FILLER: &[&str] = &[
     "reading",
     "watch",
     "watching",
+    "thats",
     "recently",
     "lately",
     "and",
@@ -614,7 +615,7 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
         let against = clause
             .iter()
             .any(|w| VERDICTS_AGAINST.contains(&w.norm.as_str()));
-        let mentions: Vec<_> = names
+        let mut mentions: Vec<_> = names
             .find_in(&clause)
             .into_iter()
             .filter(|m| !verb_read_as_tag(&clause, m))
@@ -630,6 +631,13 @@ pub fn understand(text: &str, names: &MentionIndex) -> Understanding {
         // Occasions, moods and audiences are facets; only the mood words
         // that describe content ("scary", "funny") are themes as well.
         for f in occasion::find(&clause, &named) {
+            if f.situation {
+                // "On holiday" is a situation, not the catalog's tag
+                // "holiday" (Christmas); "an adult book" is not "young-adult".
+                mentions.retain(|m| {
+                    !(matches!(m.target, Target::Tag(_)) && m.start < f.end && f.start < m.end)
+                });
+            }
             let negative = against || neg_at.is_some_and(|n| n < f.start);
             for &facet in f.wants {
                 push(
@@ -868,7 +876,13 @@ mod tests {
         };
         MentionIndex::build(
             &c,
-            &[tag("romance"), tag("horror"), tag("fantasy"), tag("love")],
+            &[
+                tag("romance"),
+                tag("horror"),
+                tag("fantasy"),
+                tag("love"),
+                tag("holiday"),
+            ],
         )
     }
 
@@ -1004,6 +1018,10 @@ mod tests {
         let u = understand("not for kids", &idx);
         assert_eq!(u.avoided_facets, vec![Facet::Children]);
         assert!(understand("romance for my dad", &idx).grown_up);
+        // A situation's words are not the catalog's tags of that spelling.
+        let u = understand("horror for the holidays, nothing childish", &idx);
+        assert_eq!(u.wanted_tags.len(), 1, "horror only: {:?}", u.wanted_tags);
+        assert_eq!(u.avoided_facets, vec![Facet::Children]);
         // "A quick read" is the follow-up, not also a facet (no double shift).
         let u = understand("a quick read", &idx);
         assert_eq!(u.follow_up, Some(FollowUp::Shorter));

@@ -143,7 +143,32 @@ pub fn fixture_bundle() -> &'static Bundle {
 /// An engine on [`fixture_bundle`], built once per process.
 pub fn fixture_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::from_bundle(fixture_bundle().clone()))
+    ENGINE.get_or_init(|| {
+        // Facets as a build with the encoder would learn them (it has none
+        // here), so the dialogue target reaches moods, audiences, lengths.
+        use kith::facets::{Facet, FacetTags};
+        let mut b = fixture_bundle().clone();
+        let tags = |t: &[&str]| t.iter().map(|x| x.to_string()).collect();
+        b.attributes.facets = vec![
+            FacetTags {
+                facet: Facet::Dark,
+                tags: tags(&["horror", "thriller"]),
+            },
+            FacetTags {
+                facet: Facet::Gripping,
+                tags: tags(&["thriller"]),
+            },
+            FacetTags {
+                facet: Facet::Teen,
+                tags: tags(&["young-adult"]),
+            },
+            FacetTags {
+                facet: Facet::Long,
+                tags: tags(&["space-opera"]),
+            },
+        ];
+        Engine::from_bundle(b)
+    })
 }
 
 // ------------------------------------------------------------ invariants

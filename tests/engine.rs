@@ -86,6 +86,15 @@ fn engine() -> Engine {
     Engine::load(&tiny_bundle().to_bytes()).expect("bundle loads")
 }
 
+/// The catalog tags of an item by id.
+fn item_tags(e: &Engine, id: &str) -> Vec<String> {
+    e.catalog()
+        .get(e.catalog().index_of(id).unwrap())
+        .unwrap()
+        .tags
+        .clone()
+}
+
 fn ids(r: &kith::session::Reply) -> Vec<String> {
     r.recommendations.iter().map(|x| x.id.clone()).collect()
 }
@@ -245,13 +254,7 @@ fn engine_with_facets() -> Engine {
 #[test]
 fn moods_and_audiences_map_to_the_catalogs_tags_or_say_they_cannot() {
     let e = engine_with_facets();
-    let tags_of = |id: &str| {
-        e.catalog()
-            .get(e.catalog().index_of(id).unwrap())
-            .unwrap()
-            .tags
-            .clone()
-    };
+    let tags_of = |id: &str| item_tags(&e, id);
     let horror = |r: &kith::session::Reply| {
         ids(r)
             .iter()
@@ -362,13 +365,7 @@ fn negation_excludes_or_down_weights() {
     let r = e.say(&mut p, "classics please, but no romance").unwrap();
     assert_eq!(r.understood.avoided_tags, vec!["romance".to_string()]);
     assert_eq!(r.understood.wanted_tags, vec!["classics".to_string()]);
-    let tags_of = |id: &str| {
-        e.catalog()
-            .get(e.catalog().index_of(id).unwrap())
-            .unwrap()
-            .tags
-            .clone()
-    };
+    let tags_of = |id: &str| item_tags(&e, id);
     for id in ids(&r) {
         assert!(
             !tags_of(&id).contains(&"romance".to_string()),

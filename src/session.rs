@@ -922,6 +922,13 @@ impl Engine {
     ) {
         let attrs = &self.bundle.attributes;
         let lengths = attrs.length_range.is_some();
+        // Tags named in this message stand against a mood's opposite or an
+        // avoided mood ("a thriller, not too violent").
+        let named_now: Vec<String> = u
+            .wanted_tags
+            .iter()
+            .filter_map(|&t| self.tag_name(t))
+            .collect();
         let mut cannot: Vec<&str> = Vec::new();
         let mut length_shift = 0.0f32;
         for &f in &u.wanted_facets {
@@ -947,8 +954,7 @@ impl Engine {
                 // Nothing explicit for a child or a teenager.
                 for t in attrs.facet_tags(Facet::Explicit) {
                     if !tags.contains(t) {
-                        p.wanted_tags.retain(|x| x != t);
-                        push_unique(&mut p.avoided_tags, t.clone());
+                        avoid_softly(p, t);
                     }
                 }
                 p.wanted_facets.retain(|x| *x != Facet::Explicit);
@@ -956,25 +962,13 @@ impl Engine {
             if let Some(o) = f.opposite() {
                 p.wanted_facets.retain(|x| *x != o);
                 // The later wish wins: "something darker" after "light".
-                let named: Vec<String> = u
-                    .wanted_tags
-                    .iter()
-                    .filter_map(|&t| self.tag_name(t))
-                    .collect();
                 for t in attrs.facet_tags(o) {
-                    if !named.contains(t) && !tags.contains(t) {
-                        p.wanted_tags.retain(|x| x != t);
-                        push_unique(&mut p.avoided_tags, t.clone());
+                    if !named_now.contains(t) && !tags.contains(t) {
+                        avoid_softly(p, t);
                     }
                 }
             }
         }
-        // Tags named in this message stand ("a thriller, not too violent").
-        let named_now: Vec<String> = u
-            .wanted_tags
-            .iter()
-            .filter_map(|&t| self.tag_name(t))
-            .collect();
         for &f in &u.avoided_facets {
             understood.occasions.push(format!("not {}", f.describe()));
             if matches!(f, Facet::Short | Facet::Long) && lengths {
@@ -988,8 +982,7 @@ impl Engine {
                 continue;
             }
             for t in tags.iter().filter(|t| !named_now.contains(t)) {
-                p.wanted_tags.retain(|x| x != t);
-                push_unique(&mut p.avoided_tags, t.clone());
+                avoid_softly(p, t);
                 push_unique(&mut understood.avoided_tags, t.clone());
             }
         }
@@ -1526,6 +1519,12 @@ fn want_tags(p: &mut Profile, tags: &[String], taken: &mut Vec<String>) {
         p.avoided_tags.retain(|x| x != t);
         push_unique(taken, t.clone());
     }
+}
+
+/// Moves a tag from the wanted ones to the gently avoided ones.
+fn avoid_softly(p: &mut Profile, tag: &str) {
+    p.wanted_tags.retain(|x| x != tag);
+    push_unique(&mut p.avoided_tags, tag.to_string());
 }
 
 /// "a", "a or b", "a, b or c".

@@ -33,6 +33,21 @@ pub struct Found {
     pub theme: bool,
 }
 
+impl Found {
+    /// Whom a request is for: an age, a grown-up, a recipient. A grown-up
+    /// is also a situation ("an adult book" is not the tag young-adult).
+    fn audience(start: usize, end: usize, wants: &'static [Facet], grown_up: bool) -> Found {
+        Found {
+            start,
+            end,
+            wants,
+            grown_up,
+            situation: grown_up,
+            theme: false,
+        }
+    }
+}
+
 /// Words of situations: when, where, for what occasion.
 const SITUATION_WORDS: &[&str] = &[
     "beach",
@@ -431,14 +446,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                 13..=17 => (&[Teen], false),
                 _ => (&[], true),
             };
-            out.push(Found {
-                start: k,
-                end,
-                wants,
-                grown_up,
-                situation: grown_up,
-                theme: false,
-            });
+            out.push(Found::audience(k, end, wants, grown_up));
             k = end;
             continue;
         }
@@ -452,14 +460,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                 .is_some_and(|x| GROWN_UPS.contains(&x.norm.as_str()))
                 && free(k, who + 1)
             {
-                out.push(Found {
-                    start: who,
-                    end: who + 1,
-                    wants: &[],
-                    grown_up: true,
-                    situation: true,
-                    theme: false,
-                });
+                out.push(Found::audience(who, who + 1, &[], true));
                 k = who + 1;
                 continue;
             }
@@ -470,14 +471,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                     .is_some_and(|x| RECIPIENTS.contains(&x.norm.as_str()))
                 && free(k, who + 1)
             {
-                out.push(Found {
-                    start: who,
-                    end: who + 1,
-                    wants: &[],
-                    grown_up: false,
-                    situation: false,
-                    theme: false,
-                });
+                out.push(Found::audience(who, who + 1, &[], false));
                 k = who + 1;
                 continue;
             }
@@ -495,14 +489,7 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
                     .checked_sub(1)
                     .is_some_and(|b| matches!(clause[b].norm.as_str(), "young" | "new"))
         }) {
-            out.push(Found {
-                start: k,
-                end,
-                wants: &[],
-                grown_up: true,
-                situation: true,
-                theme: false,
-            });
+            out.push(Found::audience(k, end, &[], true));
             k = end;
             continue;
         }

@@ -14,7 +14,8 @@
 
 use std::time::Instant;
 
-use kith::encoder::{cosine, Encoder, WeightMode};
+use kith::encoder::{Encoder, WeightMode};
+use kith::vectors::cosine;
 
 const SENTENCES: [&str; 8] = [
     "I loved Dune for its world-building and political intrigue",

@@ -175,7 +175,7 @@ impl Bridge {
         let mut out: Vec<f32> = self.weights[self.text_dim * n_out..].to_vec();
         for (r, &x) in embedding.iter().enumerate() {
             if x != 0.0 {
-                crate::mf::linalg::axpy(x, &self.weights[r * n_out..(r + 1) * n_out], &mut out);
+                crate::vectors::axpy(x, &self.weights[r * n_out..(r + 1) * n_out], &mut out);
             }
         }
         let bias = out.pop().unwrap_or(0.0);

@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bridge::Bridge;
-use crate::catalog::{Catalog, Item};
+use crate::catalog::{Catalog, Item, TagStat};
 use crate::embeddings::QuantizedEmbeddings;
 use crate::mf::params::AlsParams;
 use crate::mf::{FoldInParams, MfModel};
@@ -189,18 +189,6 @@ pub struct AttributeStats {
     /// encoder, and in bundles from before facets).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facets: Vec<crate::facets::FacetTags>,
-}
-
-/// One tag and its support.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TagStat {
-    /// The clean tag, e.g. "science-fiction".
-    pub name: String,
-    /// Items carrying it.
-    pub items: u32,
-    /// Other spellings a visitor may use ("sci-fi" for "science-fiction").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
 }
 
 impl AttributeStats {

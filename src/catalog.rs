@@ -176,6 +176,19 @@ pub fn parse_series(title: &str) -> (String, Option<SeriesRef>) {
     )
 }
 
+/// One tag of the catalog and its support (how many items carry it): the
+/// vocabulary the mention index, facets and the phrasing guard read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagStat {
+    /// The clean tag, e.g. "science-fiction".
+    pub name: String,
+    /// Items carrying it.
+    pub items: u32,
+    /// Other spellings a visitor may use ("sci-fi" for "science-fiction").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::TagStat;
+use crate::catalog::TagStat;
 
 /// One facet a request can ask for, in any catalog's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -220,7 +220,7 @@ pub fn learn(
                     .get(p)
                     .into_iter()
                     .flatten()
-                    .map(|q| crate::mf::linalg::dot(v, q))
+                    .map(|q| crate::vectors::dot(v, q))
                     .fold(f32::NEG_INFINITY, f32::max)
             })
             .collect();

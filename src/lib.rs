@@ -24,6 +24,8 @@ pub mod rank;
 pub mod session;
 pub mod sync;
 pub mod variant;
+pub mod vectors;
+pub mod words;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;

@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::bundle::TagStat;
+use crate::catalog::TagStat;
 use crate::catalog::{parse_series, Catalog, ItemIdx};
 
 /// One word of a text: its lower-case form, whether it was capitalised, and

@@ -9,12 +9,13 @@
 
 use serde::Serialize;
 
-use crate::bundle::TagStat;
+use crate::catalog::TagStat;
 use crate::catalog::Catalog;
 use crate::graph::name_key;
 use crate::mentions::{title_variants, MentionIndex, Target};
 use crate::profile::{Pending, Profile};
-use crate::session::Recommendation;
+use crate::session::{Engine, Recommendation, Reply};
+use crate::words::Words;
 
 /// What the guard checks names against: the catalog's titles, creators and tags.
 #[derive(Debug, Clone, Copy)]
@@ -27,21 +28,20 @@ pub struct Grounding<'a> {
     pub tags: &'a [TagStat],
     /// The catalog's own words, so the prompt speaks of films, songs or
     /// books as the catalog does.
-    pub words: Words<'a>,
+    pub words: &'a Words,
 }
 
-/// How a catalog names its items and the people who enjoy them: the prompt
-/// is written in these words, never in one domain's.
-#[derive(Debug, Clone, Copy)]
-pub struct Words<'a> {
-    /// One item ("film").
-    pub item: &'a str,
-    /// Several items ("films").
-    pub items: &'a str,
-    /// People who enjoy them ("viewers", or "people").
-    pub people: &'a str,
-    /// What a creator did ("directed", "wrote", "made").
-    pub made: &'a str,
+impl<'a> Grounding<'a> {
+    /// What an engine's replies are checked against: its name index,
+    /// catalog, tags and words.
+    pub fn of(engine: &'a Engine) -> Grounding<'a> {
+        Grounding {
+            names: engine.names(),
+            catalog: engine.catalog(),
+            tags: &engine.bundle().attributes.tags,
+            words: engine.words(),
+        }
+    }
 }
 
 /// Longest accepted output, in words.
@@ -333,7 +333,7 @@ in one short, warm sentence. Keep every title exactly. Add nothing new.",
 /// the example titles are ones that exist as books and as films alike, so no
 /// domain's verbs leak into another's.
 fn examples(kind: Kind, w: &Words) -> [(String, String); 2] {
-    let (item, items, people, made) = (w.item, w.items, cap(w.people), w.made);
+    let (item, items, people, made) = (w.item.as_str(), w.items.as_str(), cap(&w.people), w.made.as_str());
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     match kind {
         Kind::ReadersLikeYou => [
@@ -835,9 +835,9 @@ pub enum Slot {
 /// The facts of every sentence of a reply worth phrasing: its question
 /// first, then the first `top` explanations.
 pub fn reply_facts(
-    engine: &crate::session::Engine,
+    engine: &Engine,
     p: &Profile,
-    reply: &crate::session::Reply,
+    reply: &Reply,
     top: usize,
 ) -> Vec<(Slot, Facts)> {
     let mut out = Vec::new();

@@ -14,9 +14,10 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Item, ItemIdx};
 use crate::embeddings::QuantizedEmbeddings;
 use crate::graph::{name_key, Graph, Relation};
-use crate::mf::linalg::dot;
+use crate::vectors::dot;
 use crate::mf::{top_k, MfModel, UserVector};
 use crate::profile::{Context, Shifts};
+use crate::words::Words;
 
 /// How much each signal counts, in standard deviations of the signal.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -70,10 +71,8 @@ pub struct Ranker<'a> {
     pub embeddings: &'a QuantizedEmbeddings,
     /// Popularity prior per item in 0..1 (log audience, min-max scaled).
     pub prior: &'a [f32],
-    /// "readers", "viewers" or "people", for explanations.
-    pub people: &'a str,
-    /// What a creator did to an item ("wrote", "directed", "made"), for explanations.
-    pub made: &'a str,
+    /// The catalog's words ("readers", "wrote"), for explanations.
+    pub words: &'a Words,
 }
 
 /// What the visitor wants, resolved to indices.
@@ -962,7 +961,7 @@ impl Ranker<'_> {
                 Relation::SameCreator { creator } => {
                     e.signal = Signal::Creator;
                     e.creators.push(creator.clone());
-                    format!("Also by {creator}, who {} {liked_title}.", self.made)
+                    format!("Also by {creator}, who {} {liked_title}.", self.words.made)
                 }
                 Relation::SharedTags { .. } => format!("Shares themes with {liked_title}."),
             };
@@ -1014,13 +1013,13 @@ impl Ranker<'_> {
                     Some(j) => {
                         let t = title_of(self.catalog, j);
                         e.text =
-                            format!("{} who liked {t} also liked this.", capitalise(self.people));
+                            format!("{} who liked {t} also liked this.", capitalise(&self.words.people));
                         e.items.push(t);
                     }
                     None => {
                         e.text = format!(
                             "{} with tastes like yours liked this.",
-                            capitalise(self.people)
+                            capitalise(&self.words.people)
                         )
                     }
                 }
@@ -1213,8 +1212,12 @@ mod tests {
             mf: &mf,
             embeddings: &emb,
             prior: &prior,
-            people: "readers",
-            made: "wrote",
+            words: &Words {
+                item: "book".into(),
+                items: "books".into(),
+                people: "readers".into(),
+                made: "wrote".into(),
+            },
         };
         let user = UserVector {
             factors: vec![1.0, 0.0],
@@ -1305,6 +1308,7 @@ mod tests {
         mf: MfModel,
         emb: QuantizedEmbeddings,
         prior: Vec<f32>,
+        words: Words,
     }
 
     impl Fixture {
@@ -1315,8 +1319,7 @@ mod tests {
                 mf: &self.mf,
                 embeddings: &self.emb,
                 prior: &self.prior,
-                people: "people",
-                made: "made",
+                words: &self.words,
             }
         }
     }
@@ -1360,6 +1363,12 @@ mod tests {
             mf,
             emb,
             prior,
+            words: Words {
+                item: "item".into(),
+                items: "items".into(),
+                people: "people".into(),
+                made: "made".into(),
+            },
         }
     }
 

@@ -24,8 +24,10 @@ use crate::mf::linalg::Symmetric;
 use crate::mf::{MfError, UserVector};
 use crate::parts::Part;
 use crate::profile::{Controls, Outcome, Pending, Profile, ProfileError, Turn};
-use crate::rank::{Explanation, Parts, Query, Ranker, Signal, Weights};
-use crate::variant::{UnknownVariant, Variant};
+use crate::rank::{Explanation, Parts, Query, Ranker, Signal};
+use crate::variant::{EngineOptions, UnknownVariant, Variant};
+use crate::vectors::normalize;
+use crate::words::Words;
 
 /// Longest answer considered, in characters; the rest is ignored.
 pub const MAX_ANSWER_CHARS: usize = 2000;
@@ -164,43 +166,6 @@ pub struct Reply {
     pub turn: u32,
 }
 
-/// Tunable behaviour of the engine.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EngineOptions {
-    /// Ranking weights.
-    pub weights: Weights,
-    /// a in p ← a·p + (1−a)·f(answer): how much earlier turns persist.
-    pub memory: f32,
-    /// How questions are chosen.
-    pub strategy: QuestionStrategy,
-    /// Smallest expected gain (bits) worth a question.
-    pub min_gain: f32,
-    /// Smallest list gain worth a question (share of the candidates'
-    /// probability, [`question::list_gain`]).
-    pub min_list_gain: f32,
-    /// Cosine above which a sentence is read as naming a tag.
-    pub tag_threshold: f32,
-    /// Cosine above which a negated phrase is read as avoiding a tag.
-    pub avoid_tag_threshold: f32,
-    /// Ranking variant label recorded with events (host A/B tests).
-    pub variant: Option<String>,
-}
-
-impl Default for EngineOptions {
-    fn default() -> Self {
-        EngineOptions {
-            weights: Weights::default(),
-            memory: 0.5,
-            strategy: QuestionStrategy::InfoGain,
-            min_gain: 0.5,
-            min_list_gain: 0.0,
-            tag_threshold: 0.62,
-            avoid_tag_threshold: 0.75,
-            variant: None,
-        }
-    }
-}
-
 /// A loaded bundle, ready to serve any number of visitors.
 pub struct Engine {
     bundle: Bundle,
@@ -214,8 +179,7 @@ pub struct Engine {
     names: MentionIndex,
     gram: Symmetric,
     prior: Vec<f32>,
-    people: String,
-    made: String,
+    words: Words,
     /// Behaviour knobs (public so shells and the simulator can set them).
     pub options: EngineOptions,
 }
@@ -230,15 +194,6 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-fn normalize(v: &mut [f32]) -> bool {
-    let n = crate::mf::linalg::dot(v, v).sqrt();
-    if n > 0.0 && n.is_finite() {
-        v.iter_mut().for_each(|x| *x /= n);
-        true
-    } else {
-        false
-    }
-}
 
 /// a·old + (1−a)·new, renormalised; `new` alone when `old` is empty.
 fn blend_unit(old: &[f32], new: &[f32], a: f32) -> Vec<f32> {
@@ -301,13 +256,7 @@ impl Engine {
             .iter()
             .map(|&x| if hi > 0.0 { x / hi } else { 0.5 })
             .collect();
-        let people = match bundle.meta.consume_verb.as_str() {
-            "read" => "readers",
-            "watched" | "watch" => "viewers",
-            _ => "people",
-        }
-        .to_string();
-        let made = bundle.meta.creator_verb().to_string();
+        let words = Words::of(&bundle.meta);
         // The encoder and the embeddings must agree, or text signals are noise.
         let encoder = encoder.filter(|e| {
             bundle.item_embeddings.is_empty() || e.dim() == bundle.item_embeddings.dim()
@@ -322,8 +271,7 @@ impl Engine {
             names,
             gram,
             prior,
-            people,
-            made,
+            words,
             options: EngineOptions::default(),
         }
     }
@@ -415,19 +363,9 @@ impl Engine {
         &self.names
     }
 
-    /// What the phrasing guard checks generated text against.
-    pub fn grounding(&self) -> crate::phrasing::Grounding<'_> {
-        crate::phrasing::Grounding {
-            names: &self.names,
-            catalog: &self.bundle.catalog,
-            tags: &self.bundle.attributes.tags,
-            words: crate::phrasing::Words {
-                item: &self.bundle.meta.item_noun.0,
-                items: &self.bundle.meta.item_noun.1,
-                people: &self.people,
-                made: &self.made,
-            },
-        }
+    /// The catalog's own words for its items, their audience and creators.
+    pub fn words(&self) -> &Words {
+        &self.words
     }
 
     /// The knowledge graph.
@@ -1084,8 +1022,7 @@ impl Engine {
             mf: &self.bundle.mf,
             embeddings: &self.bundle.item_embeddings,
             prior: &self.prior,
-            people: &self.people,
-            made: &self.made,
+            words: &self.words,
         }
     }
 

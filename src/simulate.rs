@@ -39,7 +39,7 @@ pub struct SimulationSettings {
     /// Bridge ridge penalty.
     pub bridge_lambda: f32,
     /// Engine behaviour (ranking weights, memory…); the strategy is varied.
-    pub options: crate::session::EngineOptions,
+    pub options: crate::variant::EngineOptions,
 }
 
 /// Why a simulation could not run.
@@ -149,8 +149,8 @@ fn tag_share(bundle: &Bundle, items: &[ItemIdx], tag: &str) -> f64 {
 
 fn mf_cos(mf: &MfModel, a: ItemIdx, b: ItemIdx) -> f32 {
     let (x, y) = (mf.item(a), mf.item(b));
-    let d = crate::mf::linalg::dot(x, y);
-    let n = (crate::mf::linalg::dot(x, x) * crate::mf::linalg::dot(y, y)).sqrt();
+    let d = crate::vectors::dot(x, y);
+    let n = (crate::vectors::dot(x, x) * crate::vectors::dot(y, y)).sqrt();
     if n > 0.0 {
         d / n
     } else {

@@ -1,14 +1,52 @@
-//! Named ranking strategies a host page can assign visitors to, for its own
-//! A/B tests (the widget's `variant` attribute). Each variant is a small,
-//! documented change to the tuned engine options, and its name is recorded
-//! with every shown / accepted / rejected event so the host can compare them
-//! on the device without Kith sending anything anywhere.
+//! The engine's tunable options ([`EngineOptions`]) and the named ranking
+//! strategies a host page can assign visitors to, for its own A/B tests (the
+//! widget's `variant` attribute). Each variant is a small, documented change
+//! to the tuned options, and its name is recorded with every shown /
+//! accepted / rejected event so the host can compare them on the device
+//! without Kith sending anything anywhere.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::dialogue::QuestionStrategy;
-use crate::session::EngineOptions;
+use crate::rank::Weights;
+
+/// Tunable behaviour of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Ranking weights.
+    pub weights: Weights,
+    /// a in p ← a·p + (1−a)·f(answer): how much earlier turns persist.
+    pub memory: f32,
+    /// How questions are chosen.
+    pub strategy: QuestionStrategy,
+    /// Smallest expected gain (bits) worth a question.
+    pub min_gain: f32,
+    /// Smallest list gain worth a question (share of the candidates'
+    /// probability, [`question::list_gain`]).
+    pub min_list_gain: f32,
+    /// Cosine above which a sentence is read as naming a tag.
+    pub tag_threshold: f32,
+    /// Cosine above which a negated phrase is read as avoiding a tag.
+    pub avoid_tag_threshold: f32,
+    /// Ranking variant label recorded with events (host A/B tests).
+    pub variant: Option<String>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            weights: Weights::default(),
+            memory: 0.5,
+            strategy: QuestionStrategy::InfoGain,
+            min_gain: 0.5,
+            min_list_gain: 0.0,
+            tag_threshold: 0.62,
+            avoid_tag_threshold: 0.75,
+            variant: None,
+        }
+    }
+}
 
 /// A ranking strategy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

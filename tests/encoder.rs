@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kith::encoder::{cosine, Encoder, EncoderError, MAX_TOKENS};
+use kith::encoder::{Encoder, EncoderError, MAX_TOKENS};
+use kith::vectors::cosine;
 
 fn model_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2.q8.gguf")

@@ -892,7 +892,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
     let mut stats = PhrasingStats::default();
     let mut run = |said: Result<&'static str, &'static str>| {
         let mut streamed = String::new();
-        let out = phrase(&mut Says(said), &f, &e.grounding(), &mut |t| {
+        let out = phrase(&mut Says(said), &f, &kith::phrasing::Grounding::of(&e), &mut |t| {
             streamed.push_str(t);
             true
         });
@@ -989,7 +989,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         phrase(
             &mut Says(Ok(Box::leak(said.into_boxed_str()))),
             &q,
-            &e.grounding(),
+            &kith::phrasing::Grounding::of(&e),
             &mut |_| true,
         )
     };
@@ -1013,12 +1013,13 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
 /// names films, viewers and directing, and nothing of books or reading.
 #[test]
 fn the_phrasing_prompt_uses_the_catalogs_own_words() {
-    use kith::phrasing::{prompt, Facts, Kind, Purpose, Words};
+    use kith::phrasing::{prompt, Facts, Kind, Purpose};
+    use kith::words::Words;
     let films = Words {
-        item: "film",
-        items: "films",
-        people: "viewers",
-        made: "directed",
+        item: "film".into(),
+        items: "films".into(),
+        people: "viewers".into(),
+        made: "directed".into(),
     };
     let kinds = [
         Kind::ReadersLikeYou,

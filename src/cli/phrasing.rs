@@ -64,11 +64,11 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
         seed: a.seed,
         als,
         bridge_lambda,
-        options: crate::session::EngineOptions::default(),
+        options: crate::variant::EngineOptions::default(),
     };
     let engine = Engine::with_encoder(bundle, encoder);
     let runs = dialogues(&engine, &data.interactions.to_matrix(), &settings)?;
-    let grounding = engine.grounding();
+    let grounding = crate::phrasing::Grounding::of(&engine);
     let mut stats = PhrasingStats::default();
     let mut samples = Vec::new();
     let (mut tokens, mut gen_s, mut first_s, mut n) = (0usize, 0f64, 0f64, 0usize);

@@ -197,7 +197,7 @@ fn print_phrasings(
             let _ = std::io::stdout().flush();
             true
         };
-        let got = phrase(llm, &facts, &engine.grounding(), &mut sink);
+        let got = phrase(llm, &facts, &crate::phrasing::Grounding::of(&engine), &mut sink);
         stats.add(&got);
         match &got.rejection {
             None => writeln!(out)?,

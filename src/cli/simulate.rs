@@ -54,7 +54,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         als,
         bridge_lambda,
         options: {
-            let mut o = crate::session::EngineOptions::default();
+            let mut o = crate::variant::EngineOptions::default();
             if let Some(w) = &a.weights {
                 o.weights = serde_json::from_str(w).context("--weights")?;
             }

@@ -852,7 +852,7 @@ fn push<T: PartialEq>(v: &mut Vec<T>, x: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::TagStat;
+    use crate::catalog::TagStat;
     use crate::catalog::{Catalog, Item};
 
     fn index() -> MentionIndex {

@@ -286,12 +286,12 @@ impl FusedBert {
                         scores.clear();
                         let qi = &q[i * h + lo..i * h + hi];
                         scores.extend((start..start + len).map(|j| {
-                            crate::mf::linalg::dot(qi, &k[j * h + lo..j * h + hi]) * scale
+                            crate::vectors::dot(qi, &k[j * h + lo..j * h + hi]) * scale
                         }));
                         softmax(&mut scores);
                         let ci = &mut ctx[i * h + lo..i * h + hi];
                         for (j, &p) in (start..start + len).zip(&scores) {
-                            crate::mf::linalg::axpy(p, &v[j * h + lo..j * h + hi], ci);
+                            crate::vectors::axpy(p, &v[j * h + lo..j * h + hi], ci);
                         }
                     }
                 }

@@ -202,17 +202,6 @@ impl Encoder {
     }
 }
 
-/// Cosine similarity of two vectors (their dot product when both are unit).
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot = crate::mf::linalg::dot(a, b);
-    let na = crate::mf::linalg::dot(a, a).sqrt();
-    let nb = crate::mf::linalg::dot(b, b).sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
-}
 
 /// The candle path: pads the batch to its longest input and pools with the mask.
 #[cfg(not(target_arch = "wasm32"))]

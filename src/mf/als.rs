@@ -13,7 +13,8 @@
 use rand::Rng;
 use rayon::prelude::*;
 
-use super::linalg::{axpy, dot, Symmetric};
+use super::linalg::Symmetric;
+use crate::vectors::{axpy, dot};
 pub use super::params::AlsParams;
 use super::{FoldInParams, MfError, MfModel};
 use crate::interactions::{rng, SparseMatrix};

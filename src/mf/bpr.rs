@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::linalg::dot;
+use crate::vectors::dot;
 use super::{FoldInParams, MfError, MfModel};
 use crate::interactions::{rng, SparseMatrix};
 

@@ -1,38 +1,10 @@
-//! The few dense linear-algebra kernels MF serving needs (dot products, a d×d
-//! symmetric system and its Cholesky solve). A visitor's fold-in solves one
+//! The few dense linear-algebra kernels MF serving needs (a d×d symmetric
+//! system and its Cholesky solve; dot products are [`crate::vectors`]). A visitor's fold-in solves one
 //! small system, so plain loops written for auto-vectorisation beat pulling in
 //! a BLAS; the native trainer's block products use the `gemm` crate
 //! ([`super::als`]).
 
-/// a·b, with eight independent accumulators so the compiler vectorises it
-/// (SSE/AVX natively, simd128 in wasm).
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let chunks = n / 8;
-    for c in 0..chunks {
-        let x = &a[c * 8..c * 8 + 8];
-        let y = &b[c * 8..c * 8 + 8];
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut s: f32 = acc.iter().sum();
-    for k in chunks * 8..n {
-        s += a[k] * b[k];
-    }
-    s
-}
-
-/// y += alpha·x.
-#[inline]
-pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
-    }
-}
+use crate::vectors::{axpy, dot};
 
 /// A dense symmetric d×d matrix (stored full, row-major).
 #[derive(Debug, Clone, PartialEq)]
@@ -190,14 +162,6 @@ impl Cholesky {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot_handles_tails() {
-        let a: Vec<f32> = (0..19).map(|x| x as f32).collect();
-        let b = vec![2.0f32; 19];
-        assert_eq!(dot(&a, &b), 2.0 * (0..19).sum::<i32>() as f32);
-        assert_eq!(dot(&[], &[]), 0.0);
-    }
 
     #[test]
     fn gram_outer_and_solve() {

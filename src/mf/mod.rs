@@ -15,7 +15,8 @@ pub mod bpr;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ItemIdx;
-use linalg::{dot, Symmetric};
+use crate::vectors::dot;
+use linalg::Symmetric;
 
 /// Why an MF operation could not run.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -381,7 +381,7 @@ impl Session {
             return to_js(&serde_json::json!({ "done": done }));
         }
         let guard = PhraseGuard::new(facts);
-        let prompt = guard.prompt(&engine.grounding().words);
+        let prompt = guard.prompt(&crate::phrasing::Grounding::of(&engine).words);
         self.phrasing.guard = Some((key, guard));
         to_js(&serde_json::json!({ "prompt": prompt, "maxTokens": MAX_TOKENS }))
     }
@@ -394,7 +394,7 @@ impl Session {
         let Some((_, guard)) = self.phrasing.guard.as_mut() else {
             return to_js(&serde_json::json!({ "show": "", "more": false }));
         };
-        let (show, more) = guard.piece(piece, &engine.grounding());
+        let (show, more) = guard.piece(piece, &crate::phrasing::Grounding::of(&engine));
         to_js(&serde_json::json!({ "show": show, "more": more }))
     }
 
@@ -419,7 +419,7 @@ impl Session {
             (_, Some(e)) => Err(e),
             (None, None) => Err("the phrasing model gave no text".to_string()),
         };
-        let (got, rest): (Phrased, String) = guard.finish(result, &engine.grounding());
+        let (got, rest): (Phrased, String) = guard.finish(result, &crate::phrasing::Grounding::of(&engine));
         if self.phrasing.memo.len() > 256 {
             self.phrasing.memo.clear();
         }

@@ -14,17 +14,17 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use kith::build::{load, Format, LoadOptions};
-use kith::bundle::Bundle;
-use kith::interactions::rng;
-use kith::mf::{top_k, MfModel};
+use kith::core::bundle::Bundle;
+use kith::core::interactions::rng;
+use kith::core::mf::{top_k, MfModel};
+use kith::offline::build::{load, Format, LoadOptions};
 use rand::seq::SliceRandom;
 
 const PICKS: usize = 5;
 const K: usize = 10;
 const USERS: usize = 3000;
 
-fn top(m: &MfModel, gram: &kith::mf::linalg::Symmetric, picks: &[u32]) -> Vec<u32> {
+fn top(m: &MfModel, gram: &kith::core::mf::linalg::Symmetric, picks: &[u32]) -> Vec<u32> {
     let u = m.fold_in(gram, picks, &[]).expect("fold-in");
     let mut scores = Vec::new();
     m.score_all(&u, &mut scores).expect("scores");

@@ -14,8 +14,8 @@
 
 use std::time::Instant;
 
-use kith::encoder::{Encoder, WeightMode};
-use kith::vectors::cosine;
+use kith::core::encoder::{Encoder, WeightMode};
+use kith::core::vectors::cosine;
 
 const SENTENCES: [&str; 8] = [
     "I loved Dune for its world-building and political intrigue",
@@ -70,7 +70,7 @@ fn agree(path: &str, other: &str, texts: Option<&str>) {
             .collect(),
         None => {
             let bytes = std::fs::read("models/goodbooks.kith").expect("models/goodbooks.kith");
-            let b = kith::bundle::Bundle::from_bytes(&bytes).expect("bundle");
+            let b = kith::core::bundle::Bundle::from_bytes(&bytes).expect("bundle");
             b.catalog
                 .items()
                 .iter()

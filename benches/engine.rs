@@ -6,12 +6,12 @@
 
 use std::time::Instant;
 
-use kith::bundle::Bundle;
-use kith::graph::Graph;
-use kith::interactions::rng;
-use kith::mentions::MentionIndex;
-use kith::mf::{top_k, MfModel, UserVector};
-use kith::session::{Engine, Feedback};
+use kith::core::bundle::Bundle;
+use kith::core::graph::Graph;
+use kith::core::interactions::rng;
+use kith::core::mentions::MentionIndex;
+use kith::core::mf::{top_k, MfModel, UserVector};
+use kith::core::session::{Engine, Feedback};
 use rand::Rng;
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use kith::llm::Llm;
+use kith::core::llm::Llm;
 
 fn example(u: &str, a: &str) -> String {
     format!("<|im_start|>user\n{u}<|im_end|>\n<|im_start|>assistant\n{a}<|im_end|>\n")

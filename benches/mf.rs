@@ -9,9 +9,9 @@
 
 use std::time::Instant;
 
-use kith::interactions::{rng, SparseMatrix};
-use kith::mf::als::{self, AlsParams};
-use kith::mf::{top_k, MfModel};
+use kith::core::interactions::{rng, SparseMatrix};
+use kith::core::mf::als::{self, AlsParams};
+use kith::core::mf::{top_k, MfModel};
 use rand::Rng;
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -1,47 +1,25 @@
 //! Kith: a recommender that runs entirely on the visitor's device.
 //!
-//! The crate is a pure core (no JS, no terminal, no files) that compiles for
-//! native targets and `wasm32-unknown-unknown`, plus native-only build steps
-//! and CLI. See `docs/ARCHITECTURE.md`.
+//! The crate is four layers, one directory each, and each imports only the
+//! layers listed before it (docs/ARCHITECTURE.md draws them):
+//!
+//! - [`core`] — the pure core: catalogs, the encoder, MF, the conversation,
+//!   ranking, profiles. No JS, no terminal, no files; compiles for native
+//!   targets and `wasm32-unknown-unknown`. Imports only itself.
+//! - `offline` — native-only work on whole data sets: building bundles,
+//!   calibrating and evaluating MF, simulating visitors. Imports the core.
+//! - `cli` — the `kith` command line, a thin shell over the two above.
+//! - `wasm` — the browser's thin shell over the core (wasm32 only).
 
-pub mod bridge;
-pub mod bundle;
-pub mod catalog;
-pub mod dialogue;
-pub mod embeddings;
-pub mod encoder;
-pub mod facets;
-pub mod graph;
-pub mod interactions;
-pub mod llm;
-pub mod mentions;
-pub mod metrics;
-pub mod mf;
-pub mod parts;
-pub mod phrasing;
-pub mod profile;
-pub mod rank;
-pub mod session;
-pub mod sync;
-pub mod variant;
-pub mod vectors;
-pub mod words;
+#![warn(missing_docs)]
+
+pub mod core;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod build;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod calibrate;
+pub mod offline;
+
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod coldstart;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod eval;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod requests;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod simulate;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod validation;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

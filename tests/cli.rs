@@ -689,9 +689,9 @@ fn two_taste_catalog() -> tempfile::TempDir {
     common::folder(&[("items.csv", &items), ("interactions.csv", &inter)])
 }
 
-fn bundle_meta(path: &std::path::Path) -> kith::bundle::BundleMeta {
+fn bundle_meta(path: &std::path::Path) -> kith::core::bundle::BundleMeta {
     let bytes = std::fs::read(path).expect("bundle written");
-    kith::bundle::Bundle::from_bytes(&bytes)
+    kith::core::bundle::Bundle::from_bytes(&bytes)
         .expect("bundle reads")
         .meta
 }
@@ -847,16 +847,17 @@ fn split_writes_content_addressed_parts_and_a_manifest() {
     };
     let o = split(true);
     assert!(o.status.success(), "{}", stderr(&o));
-    let manifest =
-        kith::parts::Manifest::from_json(&std::fs::read_to_string(web.join("tiny.json")).unwrap())
-            .unwrap();
+    let manifest = kith::core::parts::Manifest::from_json(
+        &std::fs::read_to_string(web.join("tiny.json")).unwrap(),
+    )
+    .unwrap();
     // No encoder, no embeddings: one core part, named by its content.
     assert_eq!(manifest.parts.len(), 1);
     let core = &manifest.parts[0];
     let bytes = std::fs::read(web.join(&core.file)).unwrap();
     assert_eq!(bytes.len() as u64, core.bytes);
     assert!(core.file.starts_with("tiny.core.") && core.file.contains(&core.sha256[..16]));
-    kith::session::Engine::load(&bytes).expect("the core part loads as a bundle");
+    kith::core::session::Engine::load(&bytes).expect("the core part loads as a bundle");
     assert!(
         !web.join("tiny.core.0123456789abcdef.kith").exists(),
         "stale part pruned"

@@ -4,14 +4,14 @@
 
 mod common;
 
-use kith::build::bundle::{build, BuildInputs, CatalogInfo, MfSettings};
-use kith::build::{load, Format, LoadOptions};
-use kith::bundle::Bundle;
-use kith::embeddings::QuantizedEmbeddings;
-use kith::eval::{tuned, TunedFor};
-use kith::simulate::{simulate, SimulationSettings};
+use kith::core::bundle::Bundle;
+use kith::core::embeddings::QuantizedEmbeddings;
+use kith::offline::build::bundle::{build, BuildInputs, CatalogInfo, MfSettings};
+use kith::offline::build::{load, Format, LoadOptions};
+use kith::offline::eval::{tuned, TunedFor};
+use kith::offline::simulate::{simulate, SimulationSettings};
 
-fn movielens_bundle() -> (Bundle, kith::interactions::SparseMatrix) {
+fn movielens_bundle() -> (Bundle, kith::core::interactions::SparseMatrix) {
     let data = load(
         Format::Ml100k,
         &common::shared_data("ml-100k"),
@@ -67,8 +67,15 @@ fn movielens_bundle() -> (Bundle, kith::interactions::SparseMatrix) {
 fn text_bridged_factors_rank_cold_items_far_above_random() {
     let (bundle, full) = movielens_bundle();
     let (_, als) = tuned(TunedFor::Ml100k, 42);
-    let r = kith::coldstart::evaluate(&full, &bundle.item_embeddings, &als, &[1.0, 30.0], 10, 42)
-        .unwrap();
+    let r = kith::offline::coldstart::evaluate(
+        &full,
+        &bundle.item_embeddings,
+        &als,
+        &[1.0, 30.0],
+        10,
+        42,
+    )
+    .unwrap();
     assert_eq!(r.cold_items, 168, "10% of the 1,682 items with ratings");
     assert!(r.users > 500);
     assert_eq!(r.validation.len(), 2);

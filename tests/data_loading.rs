@@ -2,8 +2,8 @@
 
 mod common;
 
-use kith::build::loaders::{read_plain_interactions, LoadError};
-use kith::build::{load, Format, LoadOptions, LoadReport};
+use kith::offline::build::loaders::{read_plain_interactions, LoadError};
+use kith::offline::build::{load, Format, LoadOptions, LoadReport};
 
 const STRICT: LoadOptions = LoadOptions { lenient: false };
 const LENIENT: LoadOptions = LoadOptions { lenient: true };

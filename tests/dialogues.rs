@@ -9,9 +9,9 @@
 
 use std::path::PathBuf;
 
-use kith::profile::{Pending, Profile};
-use kith::rank::Signal;
-use kith::session::{Engine, Feedback, Reply};
+use kith::core::profile::{Pending, Profile};
+use kith::core::rank::Signal;
+use kith::core::session::{Engine, Feedback, Reply};
 use serde::Deserialize;
 
 /// One catalog's dialogues.

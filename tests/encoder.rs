@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kith::encoder::{Encoder, EncoderError, MAX_TOKENS};
-use kith::vectors::cosine;
+use kith::core::encoder::{Encoder, EncoderError, MAX_TOKENS};
+use kith::core::vectors::cosine;
 
 fn model_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2.q8.gguf")
@@ -143,7 +143,7 @@ fn a_catalog_is_embedded_in_order_whatever_the_batching() {
             words[i % 4].repeat(1 + (i * 7) % 13)
         })
         .collect();
-    let all = kith::build::bundle::embed_all(encoder(), &texts, &|_, _| {}).unwrap();
+    let all = kith::offline::build::bundle::embed_all(encoder(), &texts, &|_, _| {}).unwrap();
     assert_eq!(all.len(), texts.len());
     for (i, t) in texts.iter().enumerate().step_by(9) {
         let one = &encoder().embed_batch(&[t.as_str()]).unwrap()[0];

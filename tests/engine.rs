@@ -4,15 +4,17 @@
 
 mod common;
 
-use kith::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo, MfSettings};
-use kith::build::{load, Dataset, Format, LoadOptions};
-use kith::bundle::{Bundle, BundleError, VERSION};
-use kith::embeddings::QuantizedEmbeddings;
-use kith::mf::als::AlsParams;
-use kith::parts::{Manifest, Part};
-use kith::profile::{Outcome, Pending, Profile};
-use kith::rank::Signal;
-use kith::session::{Engine, EngineError, Feedback};
+use kith::core::bundle::{Bundle, BundleError, VERSION};
+use kith::core::embeddings::QuantizedEmbeddings;
+use kith::core::mf::als::AlsParams;
+use kith::core::parts::{Manifest, Part};
+use kith::core::profile::{Outcome, Pending, Profile};
+use kith::core::rank::Signal;
+use kith::core::session::{Engine, EngineError, Feedback};
+use kith::offline::build::bundle::{
+    build, read_item_factors, BuildInputs, CatalogInfo, MfSettings,
+};
+use kith::offline::build::{load, Dataset, Format, LoadOptions};
 
 const ITEMS: &str = "id,title,creator,tags,year
 1,\"Dune (Dune Chronicles, #1)\",Frank Herbert,science-fiction|classics,1965
@@ -95,7 +97,7 @@ fn item_tags(e: &Engine, id: &str) -> Vec<String> {
         .clone()
 }
 
-fn ids(r: &kith::session::Reply) -> Vec<String> {
+fn ids(r: &kith::core::session::Reply) -> Vec<String> {
     r.recommendations.iter().map(|x| x.id.clone()).collect()
 }
 
@@ -236,7 +238,7 @@ fn without_the_encoder_titles_tags_and_picks_still_work() {
 /// them: horror reads as dark, young-adult as for teenagers; nothing as
 /// light-hearted, and no lengths.
 fn engine_with_facets() -> Engine {
-    use kith::facets::{Facet, FacetTags};
+    use kith::core::facets::{Facet, FacetTags};
     let mut b = tiny_bundle();
     b.attributes.facets = vec![
         FacetTags {
@@ -255,7 +257,7 @@ fn engine_with_facets() -> Engine {
 fn moods_and_audiences_map_to_the_catalogs_tags_or_say_they_cannot() {
     let e = engine_with_facets();
     let tags_of = |id: &str| item_tags(&e, id);
-    let horror = |r: &kith::session::Reply| {
+    let horror = |r: &kith::core::session::Reply| {
         ids(r)
             .iter()
             .filter(|id| tags_of(id).contains(&"horror".to_string()))
@@ -332,7 +334,7 @@ fn moods_and_audiences_map_to_the_catalogs_tags_or_say_they_cannot() {
 
 #[test]
 fn facets_naming_tags_the_catalog_lacks_are_refused() {
-    use kith::facets::{Facet, FacetTags};
+    use kith::core::facets::{Facet, FacetTags};
     let mut b = tiny_bundle();
     b.attributes.facets = vec![FacetTags {
         facet: Facet::Light,
@@ -403,7 +405,7 @@ fn follow_ups_feedback_and_history() {
     let r = e.say(&mut p, "more like the second one").unwrap();
     assert_eq!(
         r.understood.follow_up,
-        Some(kith::dialogue::FollowUp::MoreLike(1))
+        Some(kith::core::dialogue::FollowUp::MoreLike(1))
     );
     assert_eq!(p.pick(&second_id), Some(0.8));
     assert!(
@@ -495,7 +497,7 @@ fn an_empty_answer_takes_nothing_and_offers_a_pick() {
         assert!(
             r.recommendations
                 .iter()
-                .all(|x| x.because.signal != kith::rank::Signal::Theme),
+                .all(|x| x.because.signal != kith::core::rank::Signal::Theme),
             "{talk}"
         );
         assert!(r.question.is_some());
@@ -588,7 +590,7 @@ fn diversity_spreads_the_list() {
     varied.controls.diversity = 0.9;
     varied.controls.count = 4;
     let b = e.say(&mut varied, "I loved Dune").unwrap();
-    let series = |r: &kith::session::Reply| {
+    let series = |r: &kith::core::session::Reply| {
         r.recommendations
             .iter()
             .filter(|x| x.title.contains("Dune"))
@@ -660,7 +662,7 @@ fn imported_item_factors_build_a_bundle_and_bad_files_name_the_line() {
 /// they save one after the other, and neither tab's changes are lost.
 #[test]
 fn two_tabs_lose_no_update() {
-    use kith::sync::{Change, Synced};
+    use kith::core::sync::{Change, Synced};
     let e = engine();
     let mut first = Synced::new(e.new_profile());
     first
@@ -772,7 +774,7 @@ fn two_tabs_lose_no_update() {
 
 #[test]
 fn a_failed_write_loses_no_change_and_a_wiped_store_is_refilled_from_the_tab() {
-    use kith::sync::{Change, Synced};
+    use kith::core::sync::{Change, Synced};
     let e = engine();
     let say = |t: &str| Change::Say { text: t.into() };
     let mut tab = Synced::new(e.new_profile());
@@ -858,7 +860,7 @@ fn variants_change_the_ranking_and_label_events() {
 /// A stand-in for the language model: says a fixed sentence, or fails.
 struct Says(Result<&'static str, &'static str>);
 
-impl kith::phrasing::Generator for Says {
+impl kith::core::phrasing::Generator for Says {
     fn generate(
         &mut self,
         prompt: &str,
@@ -877,7 +879,7 @@ impl kith::phrasing::Generator for Says {
 
 #[test]
 fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
-    use kith::phrasing::{phrase, reply_facts, PhrasingStats, Rejection, Slot};
+    use kith::core::phrasing::{phrase, reply_facts, PhrasingStats, Rejection, Slot};
     let e = engine();
     let mut p = e.new_profile();
     let r = e.say(&mut p, "I loved Dune").unwrap();
@@ -892,10 +894,15 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
     let mut stats = PhrasingStats::default();
     let mut run = |said: Result<&'static str, &'static str>| {
         let mut streamed = String::new();
-        let out = phrase(&mut Says(said), &f, &kith::phrasing::Grounding::of(&e), &mut |t| {
-            streamed.push_str(t);
-            true
-        });
+        let out = phrase(
+            &mut Says(said),
+            &f,
+            &kith::core::phrasing::Grounding::of(&e),
+            &mut |t| {
+                streamed.push_str(t);
+                true
+            },
+        );
         stats.add(&out);
         if out.kept {
             assert_eq!(streamed.trim(), out.text, "what streamed is what is kept");
@@ -912,7 +919,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         "Loved Dune? Dune Messiah by Frank Herbert picks up right where it ends."
     );
 
-    let bad = |out: kith::phrasing::Phrased| {
+    let bad = |out: kith::core::phrasing::Phrased| {
         assert!(!out.kept, "kept: {:?}", out.generated);
         assert_eq!(out.text, f.template, "the template is shown instead");
         out.rejection.unwrap()
@@ -971,7 +978,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
     let mut p = e.new_profile();
     e.set_controls(
         &mut p,
-        kith::profile::Controls {
+        kith::core::profile::Controls {
             avoid_topics: vec!["horror".into()],
             ..Default::default()
         },
@@ -989,7 +996,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
         phrase(
             &mut Says(Ok(Box::leak(said.into_boxed_str()))),
             &q,
-            &kith::phrasing::Grounding::of(&e),
+            &kith::core::phrasing::Grounding::of(&e),
             &mut |_| true,
         )
     };
@@ -1013,8 +1020,8 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
 /// names films, viewers and directing, and nothing of books or reading.
 #[test]
 fn the_phrasing_prompt_uses_the_catalogs_own_words() {
-    use kith::phrasing::{prompt, Facts, Kind, Purpose};
-    use kith::words::Words;
+    use kith::core::phrasing::{prompt, Facts, Kind, Purpose};
+    use kith::core::words::Words;
     let films = Words {
         item: "film".into(),
         items: "films".into(),
@@ -1136,7 +1143,7 @@ fn a_bundle_loads_in_parts_and_answers_before_the_text_arrives() {
 #[test]
 fn the_manifest_names_each_part_by_its_content() {
     let b = tiny_bundle_with_text();
-    let (manifest, files) = kith::build::split::split(&b, "tiny");
+    let (manifest, files) = kith::offline::build::split::split(&b, "tiny");
     assert_eq!(manifest.parts.len(), 2);
     assert_eq!(Manifest::from_json(&manifest.to_json()).unwrap(), manifest);
     for (listed, file) in manifest.parts.iter().zip(&files) {
@@ -1149,10 +1156,10 @@ fn the_manifest_names_each_part_by_its_content() {
     }
     // A new catalog version changes the core and text names; the same
     // bundle written again gives the same names.
-    let (same, _) = kith::build::split::split(&b, "tiny");
+    let (same, _) = kith::offline::build::split::split(&b, "tiny");
     assert_eq!(same, manifest);
     let mut newer = b.clone();
     newer.catalog.items_mut()[1].title = "Dune Messiah".into();
-    let (next, _) = kith::build::split::split(&newer, "tiny");
+    let (next, _) = kith::offline::build::split::split(&newer, "tiny");
     assert_ne!(next.parts[0].file, manifest.parts[0].file);
 }

@@ -91,22 +91,22 @@ fn the_bundle_harness_reaches_the_decoders() {
     let b = checks::fixture_bundle();
     let sections = plain_sections(b);
     let bytes = checks::assemble(&sections);
-    kith::bundle::Bundle::from_bytes(&bytes).expect("the assembled fixture loads");
+    kith::core::bundle::Bundle::from_bytes(&bytes).expect("the assembled fixture loads");
     let mut huge = sections.clone();
     for (name, plain) in huge.iter_mut() {
         if name == "mf_q8" {
             plain[..4].copy_from_slice(&u32::MAX.to_le_bytes());
         }
     }
-    let err = kith::bundle::Bundle::from_bytes(&checks::assemble(&huge)).unwrap_err();
+    let err = kith::core::bundle::Bundle::from_bytes(&checks::assemble(&huge)).unwrap_err();
     assert!(err.to_string().contains("dimension"), "{err}");
 }
 
 /// The fixture's sections with the compressed ones as plain bytes (the
 /// fuzzer's list format compresses them itself).
-fn plain_sections(b: &kith::bundle::Bundle) -> Vec<(String, Vec<u8>)> {
+fn plain_sections(b: &kith::core::bundle::Bundle) -> Vec<(String, Vec<u8>)> {
     let bytes = b.to_bytes();
-    let sizes = kith::bundle::Bundle::section_sizes(&bytes).expect("sizes");
+    let sizes = kith::core::bundle::Bundle::section_sizes(&bytes).expect("sizes");
     let header = 16 + sizes.len() * 36 + 4;
     let mut at = header;
     let mut out = Vec::new();
@@ -165,7 +165,7 @@ fn write_seeds() {
     ] {
         let _ = engine.say(&mut p, said);
     }
-    let _ = engine.feedback(&mut p, "3", kith::session::Feedback::Love);
+    let _ = engine.feedback(&mut p, "3", kith::core::session::Feedback::Love);
     write_seed("profile", "conversation", p.to_json().as_bytes());
     write_seed(
         "profile",
@@ -443,10 +443,11 @@ mod gguf_seeds {
 #[test]
 fn the_gguf_seeds_load_and_run() {
     let enc = std::fs::read(fuzz_dir().join("seeds/encoder_gguf/tiny")).expect("seed");
-    let encoder = kith::encoder::Encoder::from_gguf_bytes(&enc).expect("the tiny encoder loads");
+    let encoder =
+        kith::core::encoder::Encoder::from_gguf_bytes(&enc).expect("the tiny encoder loads");
     assert_eq!(encoder.embed("the sea").expect("embeds").len(), 32);
     let llm = std::fs::read(fuzz_dir().join("seeds/llm_gguf/tiny")).expect("seed");
-    let mut llm = kith::llm::Llm::from_gguf_bytes(&llm).expect("the tiny llm loads");
+    let mut llm = kith::core::llm::Llm::from_gguf_bytes(&llm).expect("the tiny llm loads");
     let ids = llm.encode("Hello there").expect("encodes");
     assert!(!ids.is_empty());
     assert_eq!(llm.greedy(&ids, 2).expect("generates").len(), 2);

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kith::bundle::Bundle;
-use kith::parts::Part;
-use kith::session::{Engine, Feedback, Reply};
+use kith::core::bundle::Bundle;
+use kith::core::parts::Part;
+use kith::core::session::{Engine, Feedback, Reply};
 
 fn bundle_bytes() -> Vec<u8> {
     let path = std::env::var_os("KITH_BUNDLE")
@@ -186,7 +186,7 @@ fn when_unsure_kith_asks_and_uses_the_answer() {
     let about = r.question_about.clone().expect("subject");
     let r2 = e.say(&mut p, "yes").unwrap();
     match about {
-        kith::profile::Pending::Tag { tag } => {
+        kith::core::profile::Pending::Tag { tag } => {
             assert!(p.wanted_tags.contains(&tag));
             let with = r2
                 .recommendations
@@ -199,7 +199,7 @@ fn when_unsure_kith_asks_and_uses_the_answer() {
                 titles(&r2)
             );
         }
-        kith::profile::Pending::Items { ids } => {
+        kith::core::profile::Pending::Items { ids } => {
             assert!(p.pick(&ids[0]).is_some_and(|s| s > 0.0));
         }
     }
@@ -215,9 +215,10 @@ fn natural_requests_are_honoured_with_true_reasons() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks/requests/goodbooks.json"),
     )
     .expect("request file");
-    let requests = kith::requests::parse(&json, e).expect("requests name catalog tags");
+    let requests = kith::offline::requests::parse(&json, e).expect("requests name catalog tags");
     assert!(requests.len() >= 30);
-    let report = kith::requests::measure(e, &requests, 10).expect("every request answered");
+    let report =
+        kith::offline::requests::measure(e, &requests, 10).expect("every request answered");
     let untrue: Vec<&str> = report
         .results
         .iter()

@@ -4,7 +4,7 @@
 //! Q8_0 conversion. Needs `kith model fetch --llm` and `kith model convert
 //! --llm` (./scripts/test runs them).
 
-use kith::llm::{argmax, Llm, LlmError};
+use kith::core::llm::{argmax, Llm, LlmError};
 
 const Q4_1: &str = "models/SmolLM2-135M-Instruct/SmolLM2-135M-Instruct.Q4_1.gguf";
 const Q8_0: &str = "models/SmolLM2-135M-Instruct.q8.gguf";

@@ -1,10 +1,10 @@
 //! BPR, weighted ALS and fold-in on a small synthetic problem whose answer is
 //! known: two taste groups, each liking its own block of items.
 
-use kith::interactions::SparseMatrix;
-use kith::mf::als::{self, AlsParams};
-use kith::mf::bpr::{self, BprParams};
-use kith::mf::{top_k, MfModel};
+use kith::core::interactions::SparseMatrix;
+use kith::core::mf::als::{self, AlsParams};
+use kith::core::mf::bpr::{self, BprParams};
+use kith::core::mf::{top_k, MfModel};
 
 const USERS: u32 = 40;
 const ITEMS: u32 = 40;

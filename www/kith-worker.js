@@ -20,7 +20,7 @@
 //
 // Two tabs: every save is read → absorb → commit → write under a Web Lock,
 // so the other tab's newer revision is never overwritten (its changes are
-// replayed in Rust, src/sync.rs); a BroadcastChannel tells the other tabs.
+// replayed in Rust, src/core/sync.rs); a BroadcastChannel tells the other tabs.
 //
 // Phrasing (optional): once the page turns it on, every reply's question
 // and first explanations are rewritten by the small language model, one

@@ -2,7 +2,7 @@
 """Peer baselines on exactly the split `kith eval --save-split DIR` wrote.
 
 Scores two well-known implicit-feedback recommenders the way `kith eval`
-scores Kith (src/eval.rs, src/metrics.rs): every training interaction is a
+scores Kith (src/offline/eval.rs, src/offline/metrics.rs): every training interaction is a
 positive, the user's training items are excluded, the full catalog is
 ranked, NDCG@K = DCG / IDCG with DCG = sum 1/log2(rank+1) over hits and
 IDCG over min(|test|, K) hits, averaged over users with test items.
@@ -13,7 +13,7 @@ IDCG over min(|test|, K) hits, averaged over users with test items.
 - EASE (Steck 2019), the closed-form item-item model, its regulariser
   chosen the same way.
 
-The validation split mirrors Kith's (src/validation.rs): one fold of users
+The validation split mirrors Kith's (src/offline/validation.rs): one fold of users
 hold out 10% of their training items (at most 5,000 users, so small catalogs
 are not judged on a handful), everyone else keeps all of theirs.
 

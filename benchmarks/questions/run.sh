@@ -10,7 +10,7 @@
 # margin outside noise. Then the vague openings (openings.json: greetings,
 # thanks, "I don't know", emoji, "any suggestions?"): the share whose first
 # reply is useful (a list, an easy question, nothing read into the words;
-# `kith requests`, src/requests.rs).
+# `kith requests`, src/offline/requests.rs).
 #
 #   benchmarks/questions/run.sh                      # goodbooks and ml100k, seeds 1-5
 #   KITH_SEEDS="1 2 3" benchmarks/questions/run.sh ml100k

@@ -16,15 +16,15 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use kith::build::bundle::{build, BuildInputs, CatalogInfo, MfSettings};
-use kith::build::loaders::{load_csv_readers, parse_plain_interactions};
-use kith::build::{LoadOptions, LoadReport};
-use kith::bundle::{Bundle, MAX_EMBEDDING_DIM, MAX_MF_DIM};
-use kith::embeddings::QuantizedEmbeddings;
-use kith::mf::als::AlsParams;
-use kith::profile::{Controls, Profile};
-use kith::session::{Engine, Feedback, Reply};
-use kith::sync::{Change, Synced};
+use kith::core::bundle::{Bundle, MAX_EMBEDDING_DIM, MAX_MF_DIM};
+use kith::core::embeddings::QuantizedEmbeddings;
+use kith::core::mf::als::AlsParams;
+use kith::core::profile::{Controls, Profile};
+use kith::core::session::{Engine, Feedback, Reply};
+use kith::core::sync::{Change, Synced};
+use kith::offline::build::bundle::{build, BuildInputs, CatalogInfo, MfSettings};
+use kith::offline::build::loaders::{load_csv_readers, parse_plain_interactions};
+use kith::offline::build::{LoadOptions, LoadReport};
 
 /// The fuzz targets, by name (directory names under `fuzz/corpus/`).
 pub const TARGETS: [&str; 7] = [
@@ -146,7 +146,7 @@ pub fn fixture_engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         // Facets as a build with the encoder would learn them (it has none
         // here), so the dialogue target reaches moods, audiences, lengths.
-        use kith::facets::{Facet, FacetTags};
+        use kith::core::facets::{Facet, FacetTags};
         let mut b = fixture_bundle().clone();
         let tags = |t: &[&str]| t.iter().map(|x| x.to_string()).collect();
         b.attributes.facets = vec![
@@ -383,7 +383,7 @@ pub fn bundle(data: &[u8]) {
 /// The encoder's GGUF reader: a file that loads embeds a sentence into a
 /// vector of its stated dimension.
 pub fn encoder_gguf(data: &[u8]) {
-    if let Ok(encoder) = kith::encoder::Encoder::from_gguf_bytes(data) {
+    if let Ok(encoder) = kith::core::encoder::Encoder::from_gguf_bytes(data) {
         if let Ok(v) = encoder.embed("a quiet story about the sea") {
             assert_eq!(v.len(), encoder.dim());
         }
@@ -393,7 +393,7 @@ pub fn encoder_gguf(data: &[u8]) {
 /// The phrasing model's GGUF reader: a file that loads tokenizes, detokenizes
 /// and runs a step.
 pub fn llm_gguf(data: &[u8]) {
-    if let Ok(mut llm) = kith::llm::Llm::from_gguf_bytes(data) {
+    if let Ok(mut llm) = kith::core::llm::Llm::from_gguf_bytes(data) {
         if let Ok(ids) = llm.encode("Hello there") {
             let _ = llm.decode(&ids);
             if !ids.is_empty() {
@@ -482,7 +482,7 @@ fn changes(engine: &Engine, data: &[u8]) -> Vec<Change> {
     out
 }
 
-/// Two tabs on one stored profile (`kith::sync`): both tabs' changes
+/// Two tabs on one stored profile (`kith::core::sync`): both tabs' changes
 /// survive, absorbing the same record twice equals once, and what is
 /// committed reads back.
 pub fn sync(data: &[u8]) {

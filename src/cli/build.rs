@@ -8,13 +8,15 @@ use clap::Args;
 
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::build::bundle::{build, read_item_factors, BuildInputs, CatalogInfo, MfSettings};
-use crate::build::{load, Format, LoadOptions};
-use crate::bundle::Bundle;
-use crate::calibrate::SearchPlan;
-use crate::encoder::Encoder;
-use crate::eval::{tuned, TunedFor};
-use crate::mf::als::AlsParams;
+use crate::core::bundle::Bundle;
+use crate::core::encoder::Encoder;
+use crate::core::mf::als::AlsParams;
+use crate::offline::build::bundle::{
+    build, read_item_factors, BuildInputs, CatalogInfo, MfSettings,
+};
+use crate::offline::build::{load, Format, LoadOptions};
+use crate::offline::calibrate::SearchPlan;
+use crate::offline::eval::{tuned, TunedFor};
 
 /// Arguments of `kith build`.
 #[derive(Debug, Args)]
@@ -70,7 +72,7 @@ pub struct BuildArgs {
     budget: f64,
     /// Largest MF dimension the search may choose: the bundle's factors and
     /// each visitor's fold-in grow with it.
-    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=crate::bundle::MAX_MF_DIM as i64))]
+    #[arg(long, default_value_t = 512, value_name = "DIM", value_parser = clap::value_parser!(u32).range(8..=crate::core::bundle::MAX_MF_DIM as i64))]
     max_dim: u32,
     /// Set the ALS settings instead of searching, e.g. '{"dim": 64, "reg": 10, "alpha": 16}'
     /// (fields of AlsParams: dim, iterations, reg, alpha, reg_exponent, cg_steps, seed;
@@ -94,9 +96,9 @@ pub fn run(a: BuildArgs) -> Result<()> {
         eprintln!("kith: {s}");
     }
     // A mistyped --facet is refused now, not after the build.
-    let tags = crate::bundle::AttributeStats::of(&data.catalog).tags;
+    let tags = crate::core::bundle::AttributeStats::of(&data.catalog).tags;
     for setting in &a.facet {
-        crate::facets::apply_setting(&mut Vec::new(), &tags, setting).context("--facet")?;
+        crate::core::facets::apply_setting(&mut Vec::new(), &tags, setting).context("--facet")?;
     }
     let folder = a
         .data
@@ -169,7 +171,7 @@ pub fn run(a: BuildArgs) -> Result<()> {
         }),
     };
     // Imported factors: the fold-in settings given, or the default ALS
-    // penalty scaled to this catalog's size (crate::eval::tuned).
+    // penalty scaled to this catalog's size (crate::offline::eval::tuned).
     let fallback_als = given.unwrap_or_else(|| {
         tuned(
             TunedFor::Other {
@@ -215,7 +217,7 @@ pub fn run(a: BuildArgs) -> Result<()> {
     drop(bar);
     let mut bundle = bundle;
     for setting in &a.facet {
-        crate::facets::apply_setting(
+        crate::core::facets::apply_setting(
             &mut bundle.attributes.facets,
             &bundle.attributes.tags,
             setting,

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::coldstart::evaluate;
+use crate::offline::coldstart::evaluate;
 
 /// Arguments of `kith coldstart`.
 #[derive(Debug, Args)]

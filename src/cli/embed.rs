@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::encoder::Encoder;
+use crate::core::encoder::Encoder;
 
 /// Arguments of `kith embed`.
 #[derive(Debug, Args)]

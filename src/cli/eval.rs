@@ -11,11 +11,12 @@ use serde::Serialize;
 
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::build::loaders::{read_plain_interactions, RawInteraction};
-use crate::build::{load, Dataset, LoadOptions, LoadReport};
-use crate::calibrate::{calibrate_als, CalibrationError, SearchPlan, Trial};
-use crate::eval::{evaluate, item_features, to_json, to_table, ModelSpec, Protocol, TunedFor};
-use crate::interactions::SparseMatrix;
+use crate::core::interactions::SparseMatrix;
+use crate::offline::build::loaders::{read_plain_interactions, RawInteraction};
+use crate::offline::build::{load, Dataset, LoadOptions, LoadReport};
+use crate::offline::calibrate::{calibrate_als, CalibrationError, SearchPlan, Trial};
+use crate::offline::eval::{evaluate, item_features, ModelSpec, TunedFor};
+use crate::offline::report::{to_json, to_table, Protocol};
 
 /// Arguments of `kith eval`.
 #[derive(Debug, Args)]

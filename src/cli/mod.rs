@@ -34,7 +34,7 @@ mod tune;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::build::Format;
+use crate::offline::build::Format;
 
 /// Kith builds what the browser loads and measures recommendation quality offline.
 #[derive(Debug, Parser)]
@@ -104,11 +104,11 @@ impl From<FormatArg> for Format {
 }
 
 /// The tuned hyper-parameters a format's catalog of `items` items uses.
-fn tuned_for(f: FormatArg, items: usize) -> crate::eval::TunedFor {
+fn tuned_for(f: FormatArg, items: usize) -> crate::offline::eval::TunedFor {
     match f {
-        FormatArg::Goodbooks => crate::eval::TunedFor::Goodbooks,
-        FormatArg::Ml100k => crate::eval::TunedFor::Ml100k,
-        FormatArg::Csv => crate::eval::TunedFor::Other { items },
+        FormatArg::Goodbooks => crate::offline::eval::TunedFor::Goodbooks,
+        FormatArg::Ml100k => crate::offline::eval::TunedFor::Ml100k,
+        FormatArg::Csv => crate::offline::eval::TunedFor::Other { items },
     }
 }
 
@@ -117,19 +117,19 @@ fn tuned_for(f: FormatArg, items: usize) -> crate::eval::TunedFor {
 /// self-calibration fall back to the values recorded per format.
 fn bundle_settings(
     format: FormatArg,
-    bundle: &crate::bundle::Bundle,
+    bundle: &crate::core::bundle::Bundle,
     seed: u64,
-) -> (crate::mf::als::AlsParams, f32) {
+) -> (crate::core::mf::als::AlsParams, f32) {
     let catalog = tuned_for(format, bundle.catalog.len());
-    let (_, tuned) = crate::eval::tuned(catalog, seed);
+    let (_, tuned) = crate::offline::eval::tuned(catalog, seed);
     let als = match &bundle.meta.mf_choice {
-        Some(c) => crate::mf::als::AlsParams { seed, ..c.params },
+        Some(c) => crate::core::mf::als::AlsParams { seed, ..c.params },
         None => tuned,
     };
     let lambda = bundle
         .meta
         .bridge_lambda
-        .unwrap_or_else(|| crate::eval::tuned_bridge_lambda(catalog));
+        .unwrap_or_else(|| crate::offline::eval::tuned_bridge_lambda(catalog));
     (als, lambda)
 }
 
@@ -151,13 +151,15 @@ pub struct DataWithBundle {
 impl DataWithBundle {
     /// Loads both, refusing a bundle whose catalog is another one (its item
     /// order must match the data's).
-    fn load(&self) -> anyhow::Result<(crate::build::Dataset, crate::bundle::Bundle)> {
+    fn load(
+        &self,
+    ) -> anyhow::Result<(crate::offline::build::Dataset, crate::core::bundle::Bundle)> {
         use anyhow::Context;
         let (data, bundle) = (&self.data, &self.bundle);
-        let d = crate::build::load(
+        let d = crate::offline::build::load(
             self.format.into(),
             data,
-            crate::build::LoadOptions::default(),
+            crate::offline::build::LoadOptions::default(),
         )
         .with_context(|| data.display().to_string())?;
         let bytes = std::fs::read(bundle).with_context(|| {
@@ -166,7 +168,7 @@ impl DataWithBundle {
                 bundle.display()
             )
         })?;
-        let b = crate::bundle::Bundle::from_bytes(&bytes)
+        let b = crate::core::bundle::Bundle::from_bytes(&bytes)
             .with_context(|| bundle.display().to_string())?;
         let same = b.catalog.len() == d.catalog.len()
             && b.catalog

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use candle_core::quantized::GgmlDType;
 
-use crate::build::model::{
+use crate::offline::build::model::{
     self, FetchOutcome, GGUF_NAME, LLM, LLM_GGUF_NAME, LLM_SOURCE, MODEL_DIR,
 };
 

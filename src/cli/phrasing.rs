@@ -7,11 +7,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::encoder::Encoder;
-use crate::llm::Llm;
-use crate::phrasing::{phrase, reply_facts, PhrasingStats};
-use crate::session::Engine;
-use crate::simulate::{dialogues, SimulationSettings};
+use crate::core::encoder::Encoder;
+use crate::core::llm::Llm;
+use crate::core::phrasing::{phrase, reply_facts, PhrasingStats};
+use crate::core::session::Engine;
+use crate::offline::simulate::{dialogues, SimulationSettings};
 
 /// Arguments of `kith phrasing`.
 #[derive(Debug, Args)]
@@ -64,11 +64,11 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
         seed: a.seed,
         als,
         bridge_lambda,
-        options: crate::variant::EngineOptions::default(),
+        options: crate::core::variant::EngineOptions::default(),
     };
     let engine = Engine::with_encoder(bundle, encoder);
     let runs = dialogues(&engine, &data.interactions.to_matrix(), &settings)?;
-    let grounding = crate::phrasing::Grounding::of(&engine);
+    let grounding = crate::core::phrasing::Grounding::of(&engine);
     let mut stats = PhrasingStats::default();
     let mut samples = Vec::new();
     let (mut tokens, mut gen_s, mut first_s, mut n) = (0usize, 0f64, 0f64, 0usize);

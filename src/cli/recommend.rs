@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::profile::{Profile, ProfileError};
-use crate::session::{Engine, Feedback, Reply};
+use crate::core::profile::{Profile, ProfileError};
+use crate::core::session::{Engine, Feedback, Reply};
 
 /// Arguments of `kith recommend`.
 #[derive(Debug, Args)]
@@ -180,12 +180,12 @@ fn print_phrasings(
     engine: &Engine,
     p: &Profile,
     r: &Reply,
-    llm: &mut crate::llm::Llm,
+    llm: &mut crate::core::llm::Llm,
     top: usize,
-    stats: &mut crate::phrasing::PhrasingStats,
+    stats: &mut crate::core::phrasing::PhrasingStats,
     out: &mut impl Write,
 ) -> Result<()> {
-    use crate::phrasing::{phrase, reply_facts, Slot};
+    use crate::core::phrasing::{phrase, reply_facts, Slot};
     for (slot, facts) in reply_facts(engine, p, r, top) {
         match slot {
             Slot::Question => write!(out, "  ~ question: ")?,
@@ -197,7 +197,12 @@ fn print_phrasings(
             let _ = std::io::stdout().flush();
             true
         };
-        let got = phrase(llm, &facts, &crate::phrasing::Grounding::of(&engine), &mut sink);
+        let got = phrase(
+            llm,
+            &facts,
+            &crate::core::phrasing::Grounding::of(engine),
+            &mut sink,
+        );
         stats.add(&got);
         match &got.rejection {
             None => writeln!(out)?,
@@ -228,17 +233,17 @@ fn open_profile_file(engine: &Engine, path: &Path) -> Result<Profile> {
         path.display()
     );
     anyhow::ensure!(
-        meta.len() <= crate::profile::MAX_PROFILE_BYTES as u64,
+        meta.len() <= crate::core::profile::MAX_PROFILE_BYTES as u64,
         "--profile {} is {} bytes, more than a profile may be ({})",
         path.display(),
         meta.len(),
-        crate::profile::MAX_PROFILE_BYTES
+        crate::core::profile::MAX_PROFILE_BYTES
     );
     let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
     let failure = match std::str::from_utf8(&bytes) {
         Ok(json) => match engine.open_profile(json) {
             Ok(p) => return Ok(p),
-            Err(e @ crate::session::EngineError::Profile(ProfileError::TooNew { .. })) => {
+            Err(e @ crate::core::session::EngineError::Profile(ProfileError::TooNew { .. })) => {
                 anyhow::bail!(
                     "{}: {e}; it is left as it is (use that Kith, or another --profile)",
                     path.display()
@@ -290,13 +295,13 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
                 )
             })?;
             Some(
-                crate::llm::Llm::from_gguf_bytes(&bytes)
+                crate::core::llm::Llm::from_gguf_bytes(&bytes)
                     .with_context(|| path.display().to_string())?,
             )
         }
         None => None,
     };
-    let mut stats = crate::phrasing::PhrasingStats::default();
+    let mut stats = crate::core::phrasing::PhrasingStats::default();
     let mut p: Profile = match &a.profile {
         Some(path) => open_profile_file(&engine, path)?,
         None => engine.new_profile(),
@@ -437,7 +442,7 @@ fn run_chat_json(engine: &Engine, mut p: Profile, profile: Option<&Path>) -> Res
         let answer = match std::str::from_utf8(&bytes) {
             Err(_) => serde_json::json!({ "error": "the line is not UTF-8 text" }),
             Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => match serde_json::from_str::<crate::sync::Change>(line) {
+            Ok(line) => match serde_json::from_str::<crate::core::sync::Change>(line) {
                 Err(e) => serde_json::json!({
                     "error": format!("not a change ({e}); expected {{\"kind\":\"say\",\"text\":\"…\"}}, feedback or controls")
                 }),

@@ -1,4 +1,4 @@
-//! `kith requests`: does the engine do what visitors ask? (see [`crate::requests`]).
+//! `kith requests`: does the engine do what visitors ask? (see [`crate::offline::requests`]).
 
 use std::path::PathBuf;
 
@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::recommend::load_engine;
-use crate::requests::{measure, parse};
+use crate::offline::requests::{measure, parse};
 
 /// Arguments of `kith requests`.
 #[derive(Debug, Args)]

@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::progress::TrainingBar;
-use crate::encoder::Encoder;
-use crate::simulate::{simulate, SimulationReport, SimulationSettings};
+use crate::core::encoder::Encoder;
+use crate::offline::simulate::{simulate, SimulationReport, SimulationSettings};
 
 /// Arguments of `kith simulate`.
 #[derive(Debug, Args)]
@@ -54,7 +54,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         als,
         bridge_lambda,
         options: {
-            let mut o = crate::variant::EngineOptions::default();
+            let mut o = crate::core::variant::EngineOptions::default();
             if let Some(w) = &a.weights {
                 o.weights = serde_json::from_str(w).context("--weights")?;
             }

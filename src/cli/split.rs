@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::build::split::split;
-use crate::bundle::Bundle;
-use crate::parts::Part;
+use crate::core::bundle::Bundle;
+use crate::core::parts::Part;
+use crate::offline::build::split::split;
 
 /// Arguments of `kith split`.
 #[derive(Debug, Args)]

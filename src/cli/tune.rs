@@ -1,6 +1,6 @@
 //! `kith tune`: grid search of MF hyper-parameters on validation folds
 //! carved from the training part of the standard split (see
-//! [`crate::validation`]). The test part is removed first and never scored,
+//! [`crate::offline::validation`]). The test part is removed first and never scored,
 //! so the chosen values are honest.
 
 use std::path::PathBuf;
@@ -11,11 +11,11 @@ use clap::{Args, ValueEnum};
 use super::eval::tag_sets;
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::build::{load, LoadOptions};
-use crate::eval::{item_features, ModelSpec};
-use crate::mf::als::AlsParams;
-use crate::mf::bpr::BprParams;
-use crate::validation::{self, Scheme, ValidationPlan};
+use crate::core::mf::als::AlsParams;
+use crate::core::mf::bpr::BprParams;
+use crate::offline::build::{load, LoadOptions};
+use crate::offline::eval::{item_features, ModelSpec};
+use crate::offline::validation::{self, Scheme, ValidationPlan};
 
 /// Which trainer to tune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,7 +26,7 @@ pub enum TrainerArg {
     Als,
 }
 
-/// Validation schemes (see [`crate::validation`]).
+/// Validation schemes (see [`crate::offline::validation`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemeArg {
     /// Users dealt into folds; only one fold's users hold out items, the

@@ -1,6 +1,6 @@
 //! The engine's exports (`kith.js`): `Encoder` embeds text; `Kith` is a
 //! loaded bundle and `Session` one visitor's conversation over it (the
-//! façade of `crate::session`), including the guard of the optional
+//! façade of `crate::core::session`), including the guard of the optional
 //! phrasing model, whose generator lives in its own module
 //! (`super::phrasing_model`).
 
@@ -8,12 +8,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{download, js_err, to_js};
-use crate::encoder::{Encoder, WeightMode};
-use crate::phrasing::{reply_facts, PhraseGuard, Phrased, PhrasingStats, MAX_TOKENS};
-use crate::profile::{Controls, Profile};
-use crate::session::Reply;
-use crate::session::{Engine, Feedback};
-use crate::sync::{Change, Synced};
+use crate::core::encoder::{Encoder, WeightMode};
+use crate::core::phrasing::{reply_facts, PhraseGuard, Phrased, PhrasingStats, MAX_TOKENS};
+use crate::core::profile::{Controls, Profile};
+use crate::core::session::Reply;
+use crate::core::session::{Engine, Feedback};
+use crate::core::sync::{Change, Synced};
 
 /// The sentence encoder, for JS.
 #[wasm_bindgen(js_name = Encoder)]
@@ -76,7 +76,7 @@ impl WasmEncoder {
 /// their own factors, and for the ranking benchmark.
 #[wasm_bindgen]
 pub struct Scorer {
-    model: crate::mf::MfModel,
+    model: crate::core::mf::MfModel,
     scores: Vec<f32>,
 }
 
@@ -85,7 +85,7 @@ impl Scorer {
     /// `factors`: n × dim, row-major; `biases`: n. Mismatched lengths throw.
     #[wasm_bindgen(constructor)]
     pub fn new(dim: usize, factors: Vec<f32>, biases: Vec<f32>) -> Result<Scorer, JsError> {
-        let model = crate::mf::MfModel::from_items(dim, factors, biases).map_err(js_err)?;
+        let model = crate::core::mf::MfModel::from_items(dim, factors, biases).map_err(js_err)?;
         Ok(Scorer {
             model,
             scores: Vec::new(),
@@ -100,14 +100,14 @@ impl Scorer {
     /// Indices of the `k` best items for `user` (dim floats), best first.
     #[wasm_bindgen(js_name = topK)]
     pub fn top_k(&mut self, user: Vec<f32>, k: usize) -> Result<Vec<u32>, JsError> {
-        let user = crate::mf::UserVector {
+        let user = crate::core::mf::UserVector {
             factors: user,
             bias: 0.0,
         };
         self.model
             .score_all(&user, &mut self.scores)
             .map_err(js_err)?;
-        Ok(crate::mf::top_k(&self.scores, k, &[])
+        Ok(crate::core::mf::top_k(&self.scores, k, &[])
             .into_iter()
             .map(|(i, _)| i)
             .collect())
@@ -119,7 +119,7 @@ impl Scorer {
 /// that is not one, or from a newer Kith, throws saying so.
 #[wasm_bindgen(js_name = readManifest)]
 pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
-    to_js(&crate::parts::Manifest::from_json(text).map_err(js_err)?)
+    to_js(&crate::core::parts::Manifest::from_json(text).map_err(js_err)?)
 }
 
 /// Bytes of wasm linear memory in use by this instance (for benchmarks).
@@ -205,7 +205,7 @@ impl WasmKith {
             "encoderProblem": e.encoder_problem(),
             "openingQuestion": e.opening_question(),
             "tags": e.bundle().attributes.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
-            "variants": crate::variant::Variant::ALL.iter().map(|v| v.name()).collect::<Vec<_>>(),
+            "variants": crate::core::variant::Variant::ALL.iter().map(|v| v.name()).collect::<Vec<_>>(),
         }))
     }
 
@@ -227,7 +227,7 @@ impl WasmKith {
     pub fn profile_is_newer(&self, profile_json: &str) -> bool {
         matches!(
             Profile::from_json(profile_json),
-            Err(crate::profile::ProfileError::TooNew { .. })
+            Err(crate::core::profile::ProfileError::TooNew { .. })
         )
     }
 
@@ -260,7 +260,7 @@ impl WasmKith {
 
 /// One visitor's conversation: every call updates the profile, which the
 /// page persists after each change: `absorb(stored)` then `commit()`, under a
-/// lock, so two tabs lose no update (`crate::sync`).
+/// lock, so two tabs lose no update (`crate::core::sync`).
 #[wasm_bindgen]
 pub struct Session {
     engine: Shared,
@@ -381,7 +381,7 @@ impl Session {
             return to_js(&serde_json::json!({ "done": done }));
         }
         let guard = PhraseGuard::new(facts);
-        let prompt = guard.prompt(&crate::phrasing::Grounding::of(&engine).words);
+        let prompt = guard.prompt(engine.words());
         self.phrasing.guard = Some((key, guard));
         to_js(&serde_json::json!({ "prompt": prompt, "maxTokens": MAX_TOKENS }))
     }
@@ -394,7 +394,7 @@ impl Session {
         let Some((_, guard)) = self.phrasing.guard.as_mut() else {
             return to_js(&serde_json::json!({ "show": "", "more": false }));
         };
-        let (show, more) = guard.piece(piece, &crate::phrasing::Grounding::of(&engine));
+        let (show, more) = guard.piece(piece, &crate::core::phrasing::Grounding::of(&engine));
         to_js(&serde_json::json!({ "show": show, "more": more }))
     }
 
@@ -419,7 +419,8 @@ impl Session {
             (_, Some(e)) => Err(e),
             (None, None) => Err("the phrasing model gave no text".to_string()),
         };
-        let (got, rest): (Phrased, String) = guard.finish(result, &crate::phrasing::Grounding::of(&engine));
+        let (got, rest): (Phrased, String) =
+            guard.finish(result, &crate::core::phrasing::Grounding::of(&engine));
         if self.phrasing.memo.len() > 256 {
             self.phrasing.memo.clear();
         }

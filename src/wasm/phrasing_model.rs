@@ -7,7 +7,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{download, js_err, to_js};
-use crate::llm::Llm;
+use crate::core::llm::Llm;
 
 /// The phrasing model, loaded from its GGUF file.
 #[wasm_bindgen]

@@ -493,6 +493,99 @@ fn title_of(catalog: &Catalog, i: ItemIdx) -> String {
     catalog.get(i).map(|x| x.title.clone()).unwrap_or_default()
 }
 
+/// The strongest graph relation of an item to a liked item: (boost, the
+/// liked item, the relation).
+type GraphBoosts = HashMap<ItemIdx, (f32, ItemIdx, Relation)>;
+
+/// A similarity signal and the mean and spread it is z-scored by.
+struct Standardised {
+    raw: Vec<f32>,
+    mean: f32,
+    sd: f32,
+}
+
+impl Standardised {
+    /// Item `i`'s z-score.
+    fn z(&self, i: usize) -> f32 {
+        (self.raw[i] - self.mean) / self.sd
+    }
+}
+
+/// The signals of one ranking, each on one scale over the eligible items.
+struct Signals {
+    /// MF (or, with no user vector, the item bias) as rank-based normal scores.
+    mf: Vec<f32>,
+    /// The weight MF gets this time (less without picks or without a user).
+    mf_weight: f32,
+    /// Text similarity to the described taste, when there is one.
+    text: Option<Standardised>,
+    /// Text similarity to what the visitor described avoiding.
+    aversion: Option<Standardised>,
+}
+
+/// How asked-for tags shape a list.
+struct Shaping {
+    /// Per item: eligible and carrying a shaping tag.
+    tagged: Vec<bool>,
+    /// Places in the list an untagged item may take.
+    max_untagged: usize,
+    /// The tags the list cannot honour, if too few items carry them.
+    shortfall: Option<TagShortfall>,
+}
+
+/// How far lengths are pulled: the visitor's shift, and context (a short
+/// time budget, a phone, late night) leaning shorter where lengths are
+/// known.
+fn length_pull(shifts: &Shifts, context: Option<&Context>) -> f32 {
+    let mut pull = shifts.length;
+    if let Some(c) = context {
+        if c.time_budget_minutes.is_some_and(|m| m <= 45) {
+            pull -= 0.5;
+        }
+        if c.device.as_deref() == Some("mobile") {
+            pull -= 0.2;
+        }
+        if c.hour.is_some_and(|h| !(5..23).contains(&h)) {
+            pull -= 0.2;
+        }
+    }
+    pull
+}
+
+/// The items MMR chooses from: the best by score, and when the shaping
+/// needs them the best tagged items too, even when untagged ones outscore
+/// them; ineligible (−∞) items never.
+fn pool(q: &Query, scores: &[f32], shaping: &Shaping, eligible: usize) -> Vec<(ItemIdx, f32)> {
+    let pool_size = q.k.saturating_mul(20).max(200).min(eligible);
+    let mut pool = top_k(scores, pool_size, &[]);
+    if shaping.max_untagged < q.k {
+        let tagged_scores: Vec<f32> = scores
+            .iter()
+            .zip(&shaping.tagged)
+            .map(|(&s, &t)| if t { s } else { f32::NEG_INFINITY })
+            .collect();
+        let in_pool: std::collections::HashSet<ItemIdx> = pool.iter().map(|x| x.0).collect();
+        pool.extend(
+            top_k(&tagged_scores, pool_size, &[])
+                .into_iter()
+                .filter(|x| !in_pool.contains(&x.0)),
+        );
+        pool.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    pool.into_iter().filter(|(_, s)| s.is_finite()).collect()
+}
+
+/// The candidate distribution questions read: a softmax over the pool's
+/// top 100.
+fn candidate_distribution(pool: &[(ItemIdx, f32)]) -> Vec<(ItemIdx, f32)> {
+    let top: Vec<(ItemIdx, f32)> = pool.iter().take(100).copied().collect();
+    let max = top.first().map_or(0.0, |x| x.1);
+    let z: f32 = top.iter().map(|(_, s)| (s - max).exp()).sum();
+    top.iter()
+        .map(|&(i, s)| (i, (s - max).exp() / z.max(f32::MIN_POSITIVE)))
+        .collect()
+}
+
 impl Ranker<'_> {
     /// Similarity of two items for diversity: text embeddings when present,
     /// else the cosine of their MF factors.
@@ -510,14 +603,41 @@ impl Ranker<'_> {
         }
     }
 
-    /// Ranks the catalog for a query with the given weights.
+    /// Ranks the catalog for a query with the given weights, in named steps:
+    /// which items may be shown ([`Self::eligible`]), the raw signals on one
+    /// scale ([`Self::signals`]), each item's weighted parts and score
+    /// ([`Self::score`]), what explanations may state ([`Self::evidence`]),
+    /// how asked-for tags shape the list ([`Self::shaping`]), the pool and
+    /// the candidate distribution questions read, MMR over the pool
+    /// ([`Self::diversify`]), and an explanation for each pick, checked
+    /// against the evidence ([`Self::explained`]).
     pub fn rank(&self, q: &Query, w: &Weights) -> Ranking {
         let n = self.catalog.len();
         if n == 0 || q.k == 0 {
             return Ranking::default();
         }
-        // Eligibility.
-        let mut keep = vec![true; n];
+        let keep = self.eligible(q);
+        let eligible = keep.iter().filter(|&&k| k).count();
+        let signals = self.signals(q, w, &keep);
+        let graph_boost = self.graph_boosts(q, w);
+        let (parts, scores) = self.score(q, w, &keep, &signals, &graph_boost);
+        let evidence = self.evidence(q, &keep, eligible, signals.text);
+        let shaping = self.shaping(q, &keep);
+        let pool = pool(q, &scores, &shaping, eligible);
+        let candidates = candidate_distribution(&pool);
+        let chosen = self.diversify(q, &pool, &shaping);
+        let items = self.explained(q, chosen, &parts, &scores, &graph_boost, &evidence);
+        Ranking {
+            items,
+            candidates,
+            evidence,
+            tag_shortfall: shaping.shortfall,
+        }
+    }
+
+    /// Eligibility: not excluded, no hard-avoided tag, no avoided creator.
+    fn eligible(&self, q: &Query) -> Vec<bool> {
+        let mut keep = vec![true; self.catalog.len()];
         for &i in q.exclude {
             if let Some(k) = keep.get_mut(i as usize) {
                 *k = false;
@@ -536,8 +656,12 @@ impl Ranker<'_> {
                 keep[i] = false;
             }
         }
+        keep
+    }
 
-        // Raw signals over the whole catalog.
+    /// The raw signals over the whole catalog, and how each is put on one
+    /// scale over the eligible items.
+    fn signals(&self, q: &Query, w: &Weights, keep: &[bool]) -> Signals {
         let mut mf_raw = Vec::new();
         let has_mf = match q.user {
             Some(u) => {
@@ -548,33 +672,14 @@ impl Ranker<'_> {
         if !has_mf {
             mf_raw = self.mf.item_bias.clone();
         }
-        let mut text_raw = Vec::new();
-        let has_text = match q.taste {
-            Some(t) if !self.embeddings.is_empty() && t.len() == self.embeddings.dim() => {
-                self.embeddings.dot_all(t, &mut text_raw);
-                true
-            }
-            _ => false,
-        };
-        let mut avert_raw = Vec::new();
-        let has_avert = match q.aversion {
-            Some(t) if !self.embeddings.is_empty() && t.len() == self.embeddings.dim() => {
-                self.embeddings.dot_all(t, &mut avert_raw);
-                true
-            }
-            _ => false,
-        };
-        let mf_norm = normal_scores(&mf_raw, &keep);
-        let (tx_mean, tx_sd) = if has_text {
-            stats(&text_raw, &keep)
-        } else {
-            (0.0, 1.0)
-        };
-        let (av_mean, av_sd) = if has_avert {
-            stats(&avert_raw, &keep)
-        } else {
-            (0.0, 1.0)
-        };
+        let text = self.similarities(q.taste).map(|raw| {
+            let (mean, sd) = stats(&raw, keep);
+            Standardised { raw, mean, sd }
+        });
+        let aversion = self.similarities(q.aversion).map(|raw| {
+            let (mean, sd) = stats(&raw, keep);
+            Standardised { raw, mean, sd }
+        });
         // Without any evidence, the item bias alone is a weak popularity signal.
         // A user vector folded in from a description alone (the bridge's
         // guess at the MF image of the visitor's words, no pick yet) counts
@@ -588,9 +693,30 @@ impl Ranker<'_> {
             (true, false) => w.mf.min(w.text),
             (true, true) => w.mf,
         };
+        Signals {
+            mf: normal_scores(&mf_raw, keep),
+            mf_weight,
+            text,
+            aversion,
+        }
+    }
 
-        // Graph boosts from liked items: strongest relation per candidate.
-        let mut graph_boost: HashMap<ItemIdx, (f32, ItemIdx, Relation)> = HashMap::new();
+    /// Every item's text similarity to a query vector, when there are item
+    /// embeddings of its size.
+    fn similarities(&self, query: Option<&[f32]>) -> Option<Vec<f32>> {
+        match query {
+            Some(t) if !self.embeddings.is_empty() && t.len() == self.embeddings.dim() => {
+                let mut raw = Vec::new();
+                self.embeddings.dot_all(t, &mut raw);
+                Some(raw)
+            }
+            _ => None,
+        }
+    }
+
+    /// Graph boosts from liked items: the strongest relation per candidate.
+    fn graph_boosts(&self, q: &Query, w: &Weights) -> GraphBoosts {
+        let mut graph_boost: GraphBoosts = HashMap::new();
         for &(liked, strength) in q.liked {
             if strength <= 0.0 {
                 continue;
@@ -611,6 +737,20 @@ impl Ranker<'_> {
                 }
             }
         }
+        graph_boost
+    }
+
+    /// Each eligible item's weighted parts and their sum (−∞ for the
+    /// ineligible).
+    fn score(
+        &self,
+        q: &Query,
+        w: &Weights,
+        keep: &[bool],
+        signals: &Signals,
+        graph_boost: &GraphBoosts,
+    ) -> (Vec<Parts>, Vec<f32>) {
+        let n = self.catalog.len();
         let wanted_creators: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();
         let shown: HashMap<ItemIdx, u32> = q.shown_counts.iter().copied().collect();
         let shifts = q.shifts.cloned().unwrap_or_default();
@@ -627,24 +767,10 @@ impl Ranker<'_> {
                 .iter()
                 .map(|i| value(i).unwrap_or(f32::NAN))
                 .collect();
-            normal_scores(&vs, &keep)
+            normal_scores(&vs, keep)
         };
         let year_score = attribute_scores(shifts.recency, &|i| i.year.map(|y| y as f32));
-        // Context: a short time budget, a phone, or late night lean shorter
-        // (only where lengths are known).
-        let mut length_pull = shifts.length;
-        if let Some(c) = q.context {
-            if c.time_budget_minutes.is_some_and(|m| m <= 45) {
-                length_pull -= 0.5;
-            }
-            if c.device.as_deref() == Some("mobile") {
-                length_pull -= 0.2;
-            }
-            if c.hour.is_some_and(|h| !(5..23).contains(&h)) {
-                length_pull -= 0.2;
-            }
-        }
-
+        let length_pull = length_pull(&shifts, q.context);
         let length_score = attribute_scores(length_pull, &|i| i.length.map(|l| l as f32));
 
         let mut parts: Vec<Parts> = vec![Parts::default(); n];
@@ -655,11 +781,11 @@ impl Ranker<'_> {
             }
             let item = &self.catalog.items()[i];
             let mut p = Parts {
-                mf: mf_weight * mf_norm[i],
+                mf: signals.mf_weight * signals.mf[i],
                 ..Parts::default()
             };
-            if has_text {
-                p.text = w.text * (text_raw[i] - tx_mean) / tx_sd;
+            if let Some(t) = &signals.text {
+                p.text = w.text * t.z(i);
             }
             p.popularity = w.popularity * (self.prior[i] * 2.0 - 1.0);
             let matched = item
@@ -684,9 +810,8 @@ impl Ranker<'_> {
                 .filter(|t| q.soft_avoided_tags.contains(t))
                 .count();
             p.avoid = -w.avoid * soft.min(2) as f32;
-            if has_avert {
-                let z = (avert_raw[i] - av_mean) / av_sd;
-                p.avoid -= 0.5 * w.avoid * (z - 0.5).max(0.0);
+            if let Some(a) = &signals.aversion {
+                p.avoid -= 0.5 * w.avoid * (a.z(i) - 0.5).max(0.0);
             }
             let mut adjust = -w.repeat * *shown.get(&(i as ItemIdx)).unwrap_or(&0) as f32;
             adjust += w.shift * shifts.popularity * (self.prior[i] * 2.0 - 1.0) * 2.0;
@@ -705,15 +830,29 @@ impl Ranker<'_> {
                 p.mf + p.text + p.popularity + p.tags + p.creator + p.graph + p.avoid + p.adjust;
             parts[i] = p;
         }
+        (parts, scores)
+    }
 
-        let eligible = keep.iter().filter(|&&k| k).count();
+    /// What explanations may state: the closest items to the request's
+    /// text and to each liked item's factors, and the popular tenth.
+    fn evidence(
+        &self,
+        q: &Query,
+        keep: &[bool],
+        eligible: usize,
+        text: Option<Standardised>,
+    ) -> Evidence {
+        let n = self.catalog.len();
         let close_count =
             q.k.saturating_mul(3)
                 .max(eligible / 100)
                 .clamp(1, eligible.max(1));
-        let evidence = Evidence {
+        let text = text.map(|t| t.raw);
+        Evidence {
             close_count,
-            text_cut: has_text.then(|| nth_largest(&text_raw, &|i| keep[i], close_count)),
+            text_cut: text
+                .as_ref()
+                .map(|raw| nth_largest(raw, &|i| keep[i], close_count)),
             neighbour_cuts: q
                 .liked
                 .iter()
@@ -733,14 +872,17 @@ impl Ranker<'_> {
                 })
                 .collect(),
             popular_cut: nth_largest(self.prior, &|_| true, (n / 10).max(1)),
-            text: if has_text {
-                text_raw.clone()
-            } else {
-                Vec::new()
-            },
-        };
-        // Asked-for tags shape the list: when enough eligible items carry one,
-        // at least WANTED_TAG_SHARE of the list does (MMR works inside that).
+            text: text.unwrap_or_default(),
+        }
+    }
+
+    /// Asked-for tags shape the list: when enough eligible items carry one,
+    /// at least [`WANTED_TAG_SHARE`] of the list does (MMR works inside
+    /// that); too few, and every one that exists is shown and the reply
+    /// says so. A liked title anchors the list instead ("I loved Dune for
+    /// its political intrigue": more like Dune, not political non-fiction),
+    /// so with liked items the tags only add to the score.
+    fn shaping(&self, q: &Query, keep: &[bool]) -> Shaping {
         let shaping: &[String] = q.shaping_tags.unwrap_or(q.wanted_tags);
         let tagged: Vec<bool> = self
             .catalog
@@ -756,49 +898,27 @@ impl Ranker<'_> {
             WANTED_TAG_SHARE
         };
         let needed = ((q.k as f32) * share).ceil() as usize;
-        // Too few: every one that exists is shown, and the reply says so.
-        // A liked title anchors the list instead ("I loved Dune for its
-        // political intrigue": more like Dune, not political non-fiction), so
-        // with liked items the tags only add to the score.
         let constrained = !shaping.is_empty() && !q.liked.iter().any(|&(_, st)| st > 0.0);
         let required = if constrained {
             needed.min(available).min(q.k)
         } else {
             0
         };
-        let max_untagged = q.k - required;
-        let tag_shortfall = (constrained && available < needed).then(|| TagShortfall {
-            tags: shaping.to_vec(),
-            available,
-        });
-        let pool_size = q.k.saturating_mul(20).max(200).min(eligible);
-        let mut pool = top_k(&scores, pool_size, &[]);
-        if max_untagged < q.k {
-            // The best tagged items join the pool even when untagged ones outscore them.
-            let tagged_scores: Vec<f32> = scores
-                .iter()
-                .zip(&tagged)
-                .map(|(&s, &t)| if t { s } else { f32::NEG_INFINITY })
-                .collect();
-            let in_pool: std::collections::HashSet<ItemIdx> = pool.iter().map(|x| x.0).collect();
-            pool.extend(
-                top_k(&tagged_scores, pool_size, &[])
-                    .into_iter()
-                    .filter(|x| !in_pool.contains(&x.0)),
-            );
-            pool.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Shaping {
+            tagged,
+            max_untagged: q.k - required,
+            shortfall: (constrained && available < needed).then(|| TagShortfall {
+                tags: shaping.to_vec(),
+                available,
+            }),
         }
-        let pool: Vec<(ItemIdx, f32)> = pool.into_iter().filter(|(_, s)| s.is_finite()).collect();
-        // Candidate distribution for questions: softmax over the top 100.
-        let top: Vec<(ItemIdx, f32)> = pool.iter().take(100).copied().collect();
-        let max = top.first().map_or(0.0, |x| x.1);
-        let z: f32 = top.iter().map(|(_, s)| (s - max).exp()).sum();
-        let candidates = top
-            .iter()
-            .map(|&(i, s)| (i, (s - max).exp() / z.max(f32::MIN_POSITIVE)))
-            .collect();
+    }
 
-        // MMR over the pool.
+    /// MMR over the pool: each pick trades its score against its
+    /// similarity to the picks so far, by the visitor's diversity knob; at
+    /// most two of one series when any diversity is asked for; untagged
+    /// items only while the shaping allows.
+    fn diversify(&self, q: &Query, pool: &[(ItemIdx, f32)], shaping: &Shaping) -> Vec<ItemIdx> {
         let lambda = q.diversity.clamp(0.0, 1.0);
         let (lo, hi) = pool
             .iter()
@@ -811,10 +931,11 @@ impl Ranker<'_> {
         let mut used = vec![false; pool.len()];
         let mut per_series: HashMap<String, usize> = HashMap::new();
         let mut untagged = 0usize;
+        let tagged = &shaping.tagged;
         while chosen.len() < q.k && chosen.len() < pool.len() {
             let mut best: Option<(usize, f32)> = None;
             for (c, &(i, s)) in pool.iter().enumerate() {
-                if used[c] || (untagged >= max_untagged && !tagged[i as usize]) {
+                if used[c] || (untagged >= shaping.max_untagged && !tagged[i as usize]) {
                     continue;
                 }
                 // With any diversity asked for, at most two of one series.
@@ -854,12 +975,25 @@ impl Ranker<'_> {
                 }
             }
         }
+        chosen
+    }
 
-        let items = chosen
+    /// Each pick with its explanation, checked again against the evidence:
+    /// a reason that does not hold is replaced by an honest general one.
+    fn explained(
+        &self,
+        q: &Query,
+        chosen: Vec<ItemIdx>,
+        parts: &[Parts],
+        scores: &[f32],
+        graph_boost: &GraphBoosts,
+        evidence: &Evidence,
+    ) -> Vec<Scored> {
+        chosen
             .into_iter()
             .map(|i| {
                 let p = parts[i as usize].clone();
-                let explanation = self.explain(i, &p, q, graph_boost.get(&i), &evidence);
+                let explanation = self.explain(i, &p, q, graph_boost.get(&i), evidence);
                 let mut s = Scored {
                     item: i,
                     score: scores[i as usize],
@@ -881,13 +1015,7 @@ impl Ranker<'_> {
                 }
                 s
             })
-            .collect();
-        Ranking {
-            items,
-            candidates,
-            evidence,
-            tag_shortfall,
-        }
+            .collect()
     }
 
     /// The explanation from the largest positive contribution, stating only

@@ -176,7 +176,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
             let d = load((*f).into(), dir, opts)?;
             report_load(&d.report);
             let m = d.interactions.to_matrix();
-            let (train, test) = m.split_per_row(0.25, a.seed);
+            let (train, test) = m.split_per_row(crate::offline::eval::TEST_FRACTION, a.seed);
             if let Some(out) = &a.save_split {
                 save_split(out, &d, &train, &test)?;
             }

@@ -172,7 +172,10 @@ pub fn run(a: TuneArgs) -> Result<()> {
         bail!("--k must be at least 1");
     }
     let d = load(a.format.into(), &a.data, LoadOptions { lenient: a.lenient })?;
-    let (train, _test_never_scored) = d.interactions.to_matrix().split_per_row(0.25, a.seed);
+    let (train, _test_never_scored) = d
+        .interactions
+        .to_matrix()
+        .split_per_row(crate::offline::eval::TEST_FRACTION, a.seed);
     let scheme = match a.validation {
         SchemeArg::UserFolds => Scheme::UserFolds,
         SchemeArg::EveryUser => Scheme::EveryUser,

@@ -604,13 +604,12 @@ impl Ranker<'_> {
     }
 
     /// Ranks the catalog for a query with the given weights, in named steps:
-    /// which items may be shown ([`Self::eligible`]), the raw signals on one
-    /// scale ([`Self::signals`]), each item's weighted parts and score
-    /// ([`Self::score`]), what explanations may state ([`Self::evidence`]),
-    /// how asked-for tags shape the list ([`Self::shaping`]), the pool and
-    /// the candidate distribution questions read, MMR over the pool
-    /// ([`Self::diversify`]), and an explanation for each pick, checked
-    /// against the evidence ([`Self::explained`]).
+    /// which items may be shown (`eligible`), the raw signals on one scale
+    /// (`signals`), each item's weighted parts and score (`score`), what
+    /// explanations may state (`evidence`), how asked-for tags shape the
+    /// list (`shaping`), the pool and the candidate distribution questions
+    /// read, MMR over the pool (`diversify`), and an explanation for each
+    /// pick, checked against the evidence (`explained`).
     pub fn rank(&self, q: &Query, w: &Weights) -> Ranking {
         let n = self.catalog.len();
         if n == 0 || q.k == 0 {

@@ -15,6 +15,11 @@ use crate::core::mf::bpr::BprParams;
 use crate::core::mf::{top_k, MfError, MfModel};
 use crate::offline::metrics::{ItemFeatures, MetricAccumulator, MetricReport};
 
+/// The share of each user's interactions the protocol holds out for
+/// testing (a per-user random 75/25 split): one value for `kith eval`,
+/// `kith tune` and `kith simulate`, so their figures are on the same split.
+pub const TEST_FRACTION: f64 = 0.25;
+
 /// A model the protocol can train and rank with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ModelSpec {

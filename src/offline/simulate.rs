@@ -221,7 +221,7 @@ pub fn simulate(
     if full.n_cols() != bundle.catalog.len() {
         return Err(SimulationError::CatalogMismatch);
     }
-    let (train, test) = full.split_per_row(0.25, settings.seed);
+    let (train, test) = full.split_per_row(crate::offline::eval::TEST_FRACTION, settings.seed);
     let mut report_train = |d: usize, t: usize| progress("train ALS", d, t);
     let mut mf = als::train(&train, &settings.als, &mut report_train)?;
     mf.user_bias.clear();
@@ -447,7 +447,7 @@ pub fn dialogues(
     if full.n_cols() != bundle.catalog.len() {
         return Err(SimulationError::CatalogMismatch);
     }
-    let (train, test) = full.split_per_row(0.25, settings.seed);
+    let (train, test) = full.split_per_row(crate::offline::eval::TEST_FRACTION, settings.seed);
     let users = sample_users(bundle, &train, &test, settings);
     users
         .iter()

@@ -7,6 +7,9 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use serde::de::value::StrDeserializer;
+use serde::Deserialize;
+
 use super::{download, js_err, to_js};
 use crate::core::encoder::{Encoder, WeightMode};
 use crate::core::phrasing::{reply_facts, PhraseGuard, Phrased, PhrasingStats, MAX_TOKENS};
@@ -312,13 +315,9 @@ impl Session {
 
     /// Feedback on an item by id: "love", "not_for_me", "more_like_this" or "already_seen".
     pub fn feedback(&mut self, id: &str, kind: &str) -> Result<JsValue, JsError> {
-        let fb = match kind {
-            "love" => Feedback::Love,
-            "not_for_me" => Feedback::NotForMe,
-            "more_like_this" => Feedback::MoreLikeThis,
-            "already_seen" => Feedback::AlreadySeen,
-            other => return Err(JsError::new(&format!("unknown feedback {other:?}"))),
-        };
+        // The core's own names (`Feedback`'s serde form), not a second list.
+        let fb = Feedback::deserialize(StrDeserializer::<serde::de::value::Error>::new(kind))
+            .map_err(|e| JsError::new(&format!("unknown feedback {kind:?}: {e}")))?;
         let change = Change::Feedback {
             id: id.to_string(),
             feedback: fb,

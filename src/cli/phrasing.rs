@@ -1,6 +1,5 @@
-//! `kith phrasing`: the language model on the simulated visitors'
-//! dialogues: how often the guard rejects its output, why, how fast it runs,
-//! and side-by-side samples of the template and the generated sentence.
+//! `kith phrasing`: loads the bundle and the language model, simulates
+//! visitors, and prints what [`crate::offline::phrasing::measure`] found.
 
 use std::time::Instant;
 
@@ -9,8 +8,8 @@ use clap::Args;
 
 use crate::core::encoder::Encoder;
 use crate::core::llm::Llm;
-use crate::core::phrasing::{phrase, reply_facts, PhrasingStats};
 use crate::core::session::Engine;
+use crate::offline::phrasing::measure;
 use crate::offline::simulate::{dialogues, SimulationSettings};
 
 /// Arguments of `kith phrasing`.
@@ -68,81 +67,57 @@ pub fn run(a: PhrasingArgs) -> Result<()> {
     };
     let engine = Engine::with_encoder(bundle, encoder);
     let runs = dialogues(&engine, &data.interactions.to_matrix(), &settings)?;
-    let grounding = crate::core::phrasing::Grounding::of(&engine);
-    let mut stats = PhrasingStats::default();
-    let mut samples = Vec::new();
-    let (mut tokens, mut gen_s, mut first_s, mut n) = (0usize, 0f64, 0f64, 0usize);
-    for (u, run) in runs.iter().enumerate() {
-        for (turn, (profile, reply)) in run.iter().enumerate() {
-            for (slot, facts) in reply_facts(&engine, profile, reply, a.top) {
-                let t = Instant::now();
-                let mut first = None;
-                let got = phrase(&mut llm, &facts, &grounding, &mut |_| {
-                    first.get_or_insert(t.elapsed().as_secs_f64());
-                    true
-                });
-                let secs = t.elapsed().as_secs_f64();
-                tokens += llm.last_generated();
-                gen_s += secs;
-                first_s += first.unwrap_or(secs);
-                n += 1;
-                stats.add(&got);
-                eprint!(
-                    "\rkith: user {}/{} · {} phrased, {} rejected   ",
-                    u + 1,
-                    runs.len(),
-                    stats.kept + stats.rejected,
-                    stats.rejected
-                );
-                if samples.len() < a.samples {
-                    samples.push(serde_json::json!({
-                        "user": u, "turn": turn,
-                        "slot": slot,
-                        "kind": facts.kind,
-                        "template": facts.template,
-                        "generated": got.generated.trim(),
-                        "kept": got.kept,
-                        "rejection": got.rejection.as_ref().map(|r| r.to_string()),
-                    }));
-                }
-            }
-        }
-    }
+    let r = measure(
+        &engine,
+        &mut llm,
+        &runs,
+        a.top,
+        a.samples,
+        &mut |u, users, stats| {
+            eprint!(
+                "\rkith: user {}/{} · {} phrased, {} rejected   ",
+                u + 1,
+                users,
+                stats.kept + stats.rejected,
+                stats.rejected
+            );
+        },
+    );
     eprintln!();
     let report = serde_json::json!({
         "model": a.llm.display().to_string(),
-        "users": runs.len(),
-        "phrased": stats.kept + stats.rejected,
-        "kept": stats.kept,
-        "rejected": stats.rejected,
-        "rejection_rate": stats.rejection_rate(),
-        "reasons": stats.reasons,
+        "users": r.users,
+        "phrased": r.phrased,
+        "kept": r.kept,
+        "rejected": r.rejected,
+        "rejection_rate": r.rejection_rate,
+        "reasons": r.reasons,
         "load_ms": load_ms,
-        "mean_ms_per_sentence": 1e3 * gen_s / n.max(1) as f64,
-        "mean_ms_to_first_text": 1e3 * first_s / n.max(1) as f64,
-        "tokens_per_second": tokens as f64 / gen_s.max(1e-9),
-        "samples": samples,
+        "mean_ms_per_sentence": r.mean_ms_per_sentence,
+        "mean_ms_to_first_text": r.mean_ms_to_first_text,
+        "tokens_per_second": r.tokens_per_second,
+        "samples": r.samples,
     });
     if a.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         outln!(
             "{} sentences phrased for {} simulated visitors: {} kept, {} rejected ({:.1}%)",
-            stats.kept + stats.rejected,
-            runs.len(),
-            stats.kept,
-            stats.rejected,
-            100.0 * stats.rejection_rate()
+            r.phrased,
+            r.users,
+            r.kept,
+            r.rejected,
+            100.0 * r.rejection_rate
         );
-        for (k, v) in &stats.reasons {
+        for (k, v) in &r.reasons {
             outln!("  rejected, {k}: {v}");
         }
         outln!(
             "model load {:.0} ms; per sentence {:.0} ms (first text after {:.0} ms); {:.1} tokens/s",
             load_ms,
-            1e3 * gen_s / n.max(1) as f64,
-            1e3 * first_s / n.max(1) as f64,
-            tokens as f64 / gen_s.max(1e-9)
+            r.mean_ms_per_sentence,
+            r.mean_ms_to_first_text,
+            r.tokens_per_second
         );
     }
     Ok(())

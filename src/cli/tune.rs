@@ -11,11 +11,9 @@ use clap::{Args, ValueEnum};
 use super::eval::tag_sets;
 use super::progress::TrainingBar;
 use super::FormatArg;
-use crate::core::mf::als::AlsParams;
-use crate::core::mf::bpr::BprParams;
 use crate::offline::build::{load, LoadOptions};
 use crate::offline::eval::{item_features, ModelSpec};
-use crate::offline::validation::{self, Scheme, ValidationPlan};
+use crate::offline::validation::{self, Grid, Scheme, ValidationPlan};
 
 /// Which trainer to tune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,79 +90,20 @@ pub struct TuneArgs {
     learning_rates: Option<Vec<f32>>,
 }
 
-/// Default λ range for a given ν: (n_items + α·n)^ν spans orders of magnitude.
-fn default_regs(reg_exponent: f32) -> Vec<f32> {
-    if reg_exponent == 0.0 {
-        vec![0.1, 1.0, 10.0, 100.0]
-    } else if reg_exponent <= 0.5 {
-        vec![0.1, 0.3, 1.0, 3.0]
-    } else {
-        vec![0.003, 0.01, 0.03, 0.1]
-    }
-}
-
-/// Every combination of the axes given (or their defaults).
+/// The axes the arguments give (the others take [`Grid`]'s defaults).
 fn grid(a: &TuneArgs) -> Vec<ModelSpec> {
-    let mut out = Vec::new();
-    let seed = a.seed;
+    let axes = Grid {
+        dims: a.dims.clone(),
+        regs: a.regs.clone(),
+        alphas: a.alphas.clone(),
+        reg_exponents: a.reg_exponents.clone(),
+        epochs: a.epochs.clone(),
+        learning_rates: a.learning_rates.clone(),
+    };
     match a.trainer {
-        TrainerArg::Als => {
-            let dims = a.dims.clone().unwrap_or_else(|| vec![32, 64, 128]);
-            let alphas = a
-                .alphas
-                .clone()
-                .unwrap_or_else(|| vec![1.0, 3.0, 10.0, 30.0]);
-            let nus = a
-                .reg_exponents
-                .clone()
-                .unwrap_or_else(|| vec![0.0, 0.5, 1.0]);
-            for &dim in &dims {
-                for &reg_exponent in &nus {
-                    for reg in a.regs.clone().unwrap_or_else(|| default_regs(reg_exponent)) {
-                        for &alpha in &alphas {
-                            out.push(ModelSpec::Als(AlsParams {
-                                dim,
-                                reg,
-                                alpha,
-                                reg_exponent,
-                                seed,
-                                ..AlsParams::default()
-                            }));
-                        }
-                    }
-                }
-            }
-        }
-        TrainerArg::Bpr => {
-            let dims = a.dims.clone().unwrap_or_else(|| vec![64, 128]);
-            let rates = a
-                .learning_rates
-                .clone()
-                .unwrap_or_else(|| vec![0.02, 0.05, 0.1]);
-            let regs = a
-                .regs
-                .clone()
-                .unwrap_or_else(|| vec![0.001, 0.003, 0.01, 0.03]);
-            let epochs = a.epochs.clone().unwrap_or_else(|| vec![50, 150]);
-            for &dim in &dims {
-                for &learning_rate in &rates {
-                    for &reg in &regs {
-                        for &epochs in &epochs {
-                            out.push(ModelSpec::Bpr(BprParams {
-                                dim,
-                                learning_rate,
-                                reg,
-                                bias_reg: reg,
-                                epochs,
-                                seed,
-                            }));
-                        }
-                    }
-                }
-            }
-        }
+        TrainerArg::Als => axes.als(a.seed),
+        TrainerArg::Bpr => axes.bpr(a.seed),
     }
-    out
 }
 
 pub fn run(a: TuneArgs) -> Result<()> {

@@ -2,7 +2,8 @@
 //! measurements: loading catalogs and building bundles ([`build`]),
 //! choosing MF settings on the owner's data ([`calibrate`], [`validation`]),
 //! offline evaluation ([`eval`], [`metrics`], [`report`], [`coldstart`]),
-//! and simulated visitors and requests ([`simulate`], [`requests`]).
+//! simulated visitors and requests ([`simulate`], [`requests`]), and the
+//! phrasing model measured on their dialogues ([`phrasing`]).
 //!
 //! It may use files, threads (rayon) and the native-only crates, and
 //! import the [`crate::core`]; the core never imports it, and neither
@@ -14,6 +15,7 @@ pub mod calibrate;
 pub mod coldstart;
 pub mod eval;
 pub mod metrics;
+pub mod phrasing;
 pub mod report;
 pub mod requests;
 pub mod simulate;

@@ -24,6 +24,8 @@
 use rand::seq::SliceRandom;
 
 use crate::core::interactions::{rng, SparseMatrix};
+use crate::core::mf::als::AlsParams;
+use crate::core::mf::bpr::BprParams;
 use crate::core::mf::MfError;
 use crate::offline::eval::{measure, ModelSpec, Ranker};
 use crate::offline::metrics::ItemFeatures;
@@ -207,9 +209,129 @@ fn pool(per_fold: &[(f64, usize)]) -> ValidationScore {
     }
 }
 
+/// The axes of a grid search (`kith tune`); an axis left `None` takes its
+/// default. Every combination is one configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    /// Latent dimensions (default: ALS 32, 64, 128; BPR 64, 128).
+    pub dims: Option<Vec<usize>>,
+    /// λ (default: a range suited to each ν for ALS; 0.001–0.03 for BPR).
+    pub regs: Option<Vec<f32>>,
+    /// ALS α (default 1, 3, 10, 30).
+    pub alphas: Option<Vec<f32>>,
+    /// ALS ν, the exponent of the frequency-scaled λ (default 0, 0.5, 1).
+    pub reg_exponents: Option<Vec<f32>>,
+    /// BPR epochs (default 50, 150).
+    pub epochs: Option<Vec<usize>>,
+    /// BPR learning rates (default 0.02, 0.05, 0.1).
+    pub learning_rates: Option<Vec<f32>>,
+}
+
+/// Default λ range for a given ν: (n_items + α·n)^ν spans orders of magnitude.
+fn default_regs(reg_exponent: f32) -> Vec<f32> {
+    if reg_exponent == 0.0 {
+        vec![0.1, 1.0, 10.0, 100.0]
+    } else if reg_exponent <= 0.5 {
+        vec![0.1, 0.3, 1.0, 3.0]
+    } else {
+        vec![0.003, 0.01, 0.03, 0.1]
+    }
+}
+
+impl Grid {
+    /// Every ALS configuration of the grid, seeded with `seed`.
+    pub fn als(&self, seed: u64) -> Vec<ModelSpec> {
+        let mut out = Vec::new();
+        let dims = self.dims.clone().unwrap_or_else(|| vec![32, 64, 128]);
+        let alphas = self
+            .alphas
+            .clone()
+            .unwrap_or_else(|| vec![1.0, 3.0, 10.0, 30.0]);
+        let nus = self
+            .reg_exponents
+            .clone()
+            .unwrap_or_else(|| vec![0.0, 0.5, 1.0]);
+        for &dim in &dims {
+            for &reg_exponent in &nus {
+                for reg in self
+                    .regs
+                    .clone()
+                    .unwrap_or_else(|| default_regs(reg_exponent))
+                {
+                    for &alpha in &alphas {
+                        out.push(ModelSpec::Als(AlsParams {
+                            dim,
+                            reg,
+                            alpha,
+                            reg_exponent,
+                            seed,
+                            ..AlsParams::default()
+                        }));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every BPR configuration of the grid, seeded with `seed`.
+    pub fn bpr(&self, seed: u64) -> Vec<ModelSpec> {
+        let mut out = Vec::new();
+        let dims = self.dims.clone().unwrap_or_else(|| vec![64, 128]);
+        let rates = self
+            .learning_rates
+            .clone()
+            .unwrap_or_else(|| vec![0.02, 0.05, 0.1]);
+        let regs = self
+            .regs
+            .clone()
+            .unwrap_or_else(|| vec![0.001, 0.003, 0.01, 0.03]);
+        let epochs = self.epochs.clone().unwrap_or_else(|| vec![50, 150]);
+        for &dim in &dims {
+            for &learning_rate in &rates {
+                for &reg in &regs {
+                    for &epochs in &epochs {
+                        out.push(ModelSpec::Bpr(BprParams {
+                            dim,
+                            learning_rate,
+                            reg,
+                            bias_reg: reg,
+                            epochs,
+                            seed,
+                        }));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grid_is_every_combination_of_its_axes() {
+        let defaults = Grid::default();
+        assert_eq!(defaults.als(1).len(), 3 * 3 * 4 * 4);
+        assert_eq!(defaults.bpr(1).len(), 2 * 3 * 4 * 2);
+        let narrow = Grid {
+            dims: Some(vec![16]),
+            regs: Some(vec![0.5, 2.0]),
+            alphas: Some(vec![4.0]),
+            reg_exponents: Some(vec![0.0]),
+            ..Grid::default()
+        };
+        let specs = narrow.als(9);
+        assert_eq!(specs.len(), 2);
+        match specs[1] {
+            ModelSpec::Als(p) => {
+                assert_eq!((p.dim, p.reg, p.alpha, p.seed), (16, 2.0, 4.0, 9));
+            }
+            other => panic!("not ALS: {other:?}"),
+        }
+    }
 
     fn matrix() -> SparseMatrix {
         // 20 users × 30 items, user u has items u..u+10.

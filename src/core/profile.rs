@@ -267,6 +267,14 @@ pub struct AcceptanceSummary {
     pub rate_by_turns: Vec<f32>,
 }
 
+/// Appends `s` unless `v` already holds it (lists of tags and ids keep
+/// their first order and never repeat).
+pub fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
 impl Profile {
     /// A fresh profile for a catalog.
     pub fn new(catalog: &str) -> Profile {
@@ -336,6 +344,66 @@ impl Profile {
             ));
         }
         Ok(())
+    }
+
+    /// "Actually, something funny instead": the new request replaces the
+    /// current one. What was asked for (tags, creators, themes, length and age
+    /// shifts, the pending question) is dropped; items the visitor said they
+    /// liked stay in the profile as faint evidence and are not shown again;
+    /// dislikes and avoided topics stay as they are.
+    pub fn start_afresh(&mut self) {
+        let known: Vec<String> = self
+            .picks
+            .iter()
+            .filter(|x| x.strength >= 0.75)
+            .map(|x| x.id.clone())
+            .collect();
+        for id in known {
+            push_unique(&mut self.seen, id);
+        }
+        for pick in self.picks.iter_mut().filter(|x| x.strength > 0.0) {
+            pick.strength = pick.strength.min(0.1);
+        }
+        self.wanted_tags.clear();
+        self.wanted_facets.clear();
+        self.facet_tags.clear();
+        self.wanted_creators.clear();
+        self.themes.clear();
+        self.taste.clear();
+        self.user_vector.clear();
+        self.asked_tags.clear();
+        self.pending = None;
+        self.shifts = Default::default();
+    }
+
+    /// Adds tags to the wanted ones (never one the visitor avoids outright),
+    /// taking them out of the gently avoided ones; `taken` lists what was added.
+    pub fn want_tags(&mut self, tags: &[String], taken: &mut Vec<String>) {
+        for t in tags {
+            if self.controls.avoid_topics.contains(t) {
+                continue;
+            }
+            if !self.wanted_tags.contains(t) {
+                push_unique(&mut self.facet_tags, t.clone());
+            }
+            push_unique(&mut self.wanted_tags, t.clone());
+            self.avoided_tags.retain(|x| x != t);
+            push_unique(taken, t.clone());
+        }
+    }
+
+    /// Moves a tag from the wanted ones to the gently avoided ones.
+    pub fn avoid_softly(&mut self, tag: &str) {
+        self.wanted_tags.retain(|x| x != tag);
+        push_unique(&mut self.avoided_tags, tag.to_string());
+    }
+
+    /// Counts `by` more showings of an item (repeats are penalised).
+    pub fn bump_shown(&mut self, id: &str, by: u32) {
+        match self.shown_counts.iter_mut().find(|(x, _)| x == id) {
+            Some((_, n)) => *n = n.saturating_add(by),
+            None => self.shown_counts.push((id.to_string(), by)),
+        }
     }
 
     /// The signed strength of an item, if the visitor reacted to it.
@@ -425,6 +493,44 @@ fn migrate_v1_to_v2(obj: &mut serde_json::Map<String, serde_json::Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profile_edits_keep_wanted_and_avoided_tags_apart() {
+        let mut p = Profile::new("c");
+        p.controls.avoid_topics.push("horror".into());
+        p.avoided_tags.push("romance".into());
+        let mut taken = Vec::new();
+        p.want_tags(&["romance".into(), "horror".into(), "romance".into()], &mut taken);
+        // An outright avoided topic is never wanted; a gently avoided one moves.
+        assert_eq!(taken, vec!["romance".to_string()]);
+        assert_eq!(p.wanted_tags, vec!["romance".to_string()]);
+        assert!(p.avoided_tags.is_empty());
+        p.avoid_softly("romance");
+        assert!(p.wanted_tags.is_empty());
+        assert_eq!(p.avoided_tags, vec!["romance".to_string()]);
+        p.bump_shown("a", 1);
+        p.bump_shown("a", 2);
+        p.bump_shown("b", u32::MAX);
+        p.bump_shown("b", 1);
+        assert_eq!(p.shown_counts, vec![("a".into(), 3), ("b".into(), u32::MAX)]);
+    }
+
+    #[test]
+    fn starting_afresh_drops_the_request_and_keeps_liked_items_faintly() {
+        let mut p = Profile::new("c");
+        p.set_pick("loved", 1.0);
+        p.set_pick("hated", -1.0);
+        p.wanted_tags.push("fantasy".into());
+        p.controls.avoid_topics.push("horror".into());
+        p.shifts.length = 0.5;
+        p.start_afresh();
+        assert!(p.wanted_tags.is_empty());
+        assert_eq!(p.shifts.length, 0.0);
+        assert_eq!(p.pick("loved"), Some(0.1));
+        assert_eq!(p.pick("hated"), Some(-1.0));
+        assert!(p.seen.contains(&"loved".to_string()));
+        assert_eq!(p.controls.avoid_topics, vec!["horror".to_string()]);
+    }
 
     #[test]
     fn round_trips_and_migrates() {

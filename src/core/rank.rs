@@ -142,6 +142,21 @@ pub enum Signal {
     General,
 }
 
+impl Signal {
+    /// The signal's name as the JSON output spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Series => "series",
+            Signal::Creator => "creator",
+            Signal::ReadersLikeYou => "readers_like_you",
+            Signal::Theme => "theme",
+            Signal::Tags => "tags",
+            Signal::Popular => "popular",
+            Signal::General => "general",
+        }
+    }
+}
+
 /// A recommendation's explanation: the sentence and the facts it states.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {

@@ -23,8 +23,8 @@ use crate::core::mentions::MentionIndex;
 use crate::core::mf::linalg::Symmetric;
 use crate::core::mf::{MfError, UserVector};
 use crate::core::parts::Part;
-use crate::core::profile::{Controls, Outcome, Pending, Profile, ProfileError, Turn};
-use crate::core::rank::{Explanation, Parts, Query, Ranker, Signal};
+use crate::core::profile::{push_unique, Controls, Outcome, Pending, Profile, ProfileError, Turn};
+use crate::core::rank::{Explanation, Parts, Query, Ranker};
 use crate::core::variant::{EngineOptions, UnknownVariant, Variant};
 use crate::core::vectors::normalize;
 use crate::core::words::Words;
@@ -495,7 +495,10 @@ impl Engine {
         let mut notes = Vec::new();
         match u.revision {
             Some(Revision::Correction) => self.undo_previous_message(p, &mut notes),
-            Some(Revision::ChangeOfMind) => start_afresh(p, &mut notes),
+            Some(Revision::ChangeOfMind) => {
+                p.start_afresh();
+                notes.push("Starting afresh from what you just said.".into());
+            }
             None => {}
         }
         let mut understood = Understood::default();
@@ -812,7 +815,7 @@ impl Engine {
                     }
                 }
                 for id in p.shown.clone() {
-                    bump_shown(p, &id, 2);
+                    p.bump_shown(&id, 2);
                 }
             }
             FollowUp::Shorter | FollowUp::Longer => {
@@ -883,7 +886,7 @@ impl Engine {
                 cannot.push(f.describe());
                 continue;
             }
-            want_tags(p, tags, &mut understood.wanted_tags);
+            p.want_tags(tags, &mut understood.wanted_tags);
             if !p.wanted_facets.contains(&f) {
                 p.wanted_facets.push(f);
             }
@@ -891,7 +894,7 @@ impl Engine {
                 // Nothing explicit for a child or a teenager.
                 for t in attrs.facet_tags(Facet::Explicit) {
                     if !tags.contains(t) {
-                        avoid_softly(p, t);
+                        p.avoid_softly(t);
                     }
                 }
                 p.wanted_facets.retain(|x| *x != Facet::Explicit);
@@ -901,7 +904,7 @@ impl Engine {
                 // The later wish wins: "something darker" after "light".
                 for t in attrs.facet_tags(o) {
                     if !named_now.contains(t) && !tags.contains(t) {
-                        avoid_softly(p, t);
+                        p.avoid_softly(t);
                     }
                 }
             }
@@ -919,7 +922,7 @@ impl Engine {
                 continue;
             }
             for t in tags.iter().filter(|t| !named_now.contains(t)) {
-                avoid_softly(p, t);
+                p.avoid_softly(t);
                 push_unique(&mut understood.avoided_tags, t.clone());
             }
         }
@@ -964,7 +967,7 @@ impl Engine {
             return;
         }
         let mut taken = Vec::new();
-        want_tags(p, tags, &mut taken);
+        p.want_tags(tags, &mut taken);
         if !p.wanted_facets.contains(&facet) {
             p.wanted_facets.push(facet);
         }
@@ -1365,7 +1368,7 @@ impl Engine {
         let shown: Vec<String> = recs.iter().map(|r| r.id.clone()).collect();
         let variant = self.options_for(p).variant;
         for id in &shown {
-            bump_shown(p, id, 1);
+            p.bump_shown(id, 1);
             p.record(id, Outcome::Shown, variant.as_deref());
         }
         let turn = p.history.len() as u32;
@@ -1410,90 +1413,11 @@ impl Engine {
     }
 }
 
-/// "Actually, something funny instead": the new request replaces the
-/// current one. What was asked for (tags, creators, themes, length and age
-/// shifts, the pending question) is dropped; items the visitor said they
-/// liked stay in the profile as faint evidence and are not shown again;
-/// dislikes and avoided topics stay as they are.
-fn start_afresh(p: &mut Profile, notes: &mut Vec<String>) {
-    let known: Vec<String> = p
-        .picks
-        .iter()
-        .filter(|x| x.strength >= 0.75)
-        .map(|x| x.id.clone())
-        .collect();
-    for id in known {
-        push_unique(&mut p.seen, id);
-    }
-    for pick in p.picks.iter_mut().filter(|x| x.strength > 0.0) {
-        pick.strength = pick.strength.min(0.1);
-    }
-    p.wanted_tags.clear();
-    p.wanted_facets.clear();
-    p.facet_tags.clear();
-    p.wanted_creators.clear();
-    p.themes.clear();
-    p.taste.clear();
-    p.user_vector.clear();
-    p.asked_tags.clear();
-    p.pending = None;
-    p.shifts = Default::default();
-    notes.push("Starting afresh from what you just said.".into());
-}
-
-/// Adds tags to the wanted ones (never one the visitor avoids outright),
-/// taking them out of the gently avoided ones; `taken` lists what was added.
-fn want_tags(p: &mut Profile, tags: &[String], taken: &mut Vec<String>) {
-    for t in tags {
-        if p.controls.avoid_topics.contains(t) {
-            continue;
-        }
-        if !p.wanted_tags.contains(t) {
-            push_unique(&mut p.facet_tags, t.clone());
-        }
-        push_unique(&mut p.wanted_tags, t.clone());
-        p.avoided_tags.retain(|x| x != t);
-        push_unique(taken, t.clone());
-    }
-}
-
-/// Moves a tag from the wanted ones to the gently avoided ones.
-fn avoid_softly(p: &mut Profile, tag: &str) {
-    p.wanted_tags.retain(|x| x != tag);
-    push_unique(&mut p.avoided_tags, tag.to_string());
-}
-
 /// "a", "a or b", "a, b or c".
 fn join_or(parts: &[&str]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
-fn push_unique(v: &mut Vec<String>, s: String) {
-    if !v.contains(&s) {
-        v.push(s);
-    }
-}
-
-fn bump_shown(p: &mut Profile, id: &str, by: u32) {
-    match p.shown_counts.iter_mut().find(|(x, _)| x == id) {
-        Some((_, n)) => *n = n.saturating_add(by),
-        None => p.shown_counts.push((id.to_string(), by)),
-    }
-}
-
-/// The signal names as the JSON output spells them.
-pub fn signal_name(s: Signal) -> &'static str {
-    match s {
-        Signal::Series => "series",
-        Signal::Creator => "creator",
-        Signal::ReadersLikeYou => "readers_like_you",
-        Signal::Theme => "theme",
-        Signal::Tags => "tags",
-        Signal::Popular => "popular",
-        Signal::General => "general",
     }
 }

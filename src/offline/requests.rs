@@ -159,7 +159,7 @@ pub fn measure(
         let bad = recs.iter().filter(|x| x.replaced_reason.is_some()).count();
         for x in recs {
             *kinds
-                .entry(crate::core::session::signal_name(x.because.signal).to_string())
+                .entry(x.because.signal.name().to_string())
                 .or_default() += 1;
         }
         explained += recs.len();

@@ -392,6 +392,33 @@ impl Profile {
         }
     }
 
+    /// A tag the visitor asked for by name: wanted, and no longer avoided
+    /// in any way nor held only for a mood.
+    pub fn want_named_tag(&mut self, name: &str) {
+        self.facet_tags.retain(|x| x != name);
+        push_unique(&mut self.wanted_tags, name.to_string());
+        self.avoided_tags.retain(|x| x != name);
+        self.controls.avoid_topics.retain(|x| x != name);
+    }
+
+    /// A tag the visitor refused by name: an avoided topic, no longer wanted.
+    pub fn avoid_topic(&mut self, name: &str) {
+        push_unique(&mut self.controls.avoid_topics, name.to_string());
+        self.wanted_tags.retain(|x| x != name);
+    }
+
+    /// A creator asked for: wanted, no longer avoided.
+    pub fn want_creator(&mut self, name: &str) {
+        push_unique(&mut self.wanted_creators, name.to_string());
+        self.avoided_creators.retain(|x| x != name);
+    }
+
+    /// A creator refused: avoided, no longer wanted.
+    pub fn avoid_creator(&mut self, name: &str) {
+        push_unique(&mut self.avoided_creators, name.to_string());
+        self.wanted_creators.retain(|x| x != name);
+    }
+
     /// Moves a tag from the wanted ones to the gently avoided ones.
     pub fn avoid_softly(&mut self, tag: &str) {
         self.wanted_tags.retain(|x| x != tag);
@@ -500,7 +527,10 @@ mod tests {
         p.controls.avoid_topics.push("horror".into());
         p.avoided_tags.push("romance".into());
         let mut taken = Vec::new();
-        p.want_tags(&["romance".into(), "horror".into(), "romance".into()], &mut taken);
+        p.want_tags(
+            &["romance".into(), "horror".into(), "romance".into()],
+            &mut taken,
+        );
         // An outright avoided topic is never wanted; a gently avoided one moves.
         assert_eq!(taken, vec!["romance".to_string()]);
         assert_eq!(p.wanted_tags, vec!["romance".to_string()]);
@@ -512,7 +542,10 @@ mod tests {
         p.bump_shown("a", 2);
         p.bump_shown("b", u32::MAX);
         p.bump_shown("b", 1);
-        assert_eq!(p.shown_counts, vec![("a".into(), 3), ("b".into(), u32::MAX)]);
+        assert_eq!(
+            p.shown_counts,
+            vec![("a".into(), 3), ("b".into(), u32::MAX)]
+        );
     }
 
     #[test]

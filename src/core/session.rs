@@ -510,6 +510,31 @@ impl Engine {
             self.apply_reply(p, &pending, &u, &mut understood);
         }
 
+        self.apply_named(p, &u, &mut understood);
+        self.apply_facets(p, &u, &mut understood, &mut notes);
+        if let Some(f) = u.follow_up {
+            self.apply_follow_up(p, f, &mut notes);
+            understood.follow_up = Some(f);
+            p.last_follow_up = Some(f);
+        }
+
+        self.apply_meaning(p, &u, &mut understood);
+        p.answers.push(text.trim().to_string());
+        if let Some(t) = &u.theme_phrase {
+            p.themes.push(t.clone());
+        }
+        self.update_user_vector(p)?;
+
+        let mut reply = self.rank_and_record(p, &text, !asked_something || u.reply.is_none())?;
+        reply.understood = understood;
+        notes.append(&mut reply.notes);
+        reply.notes = notes;
+        Ok(reply)
+    }
+
+    /// What the message names outright: items liked and disliked, tags and
+    /// creators wanted or avoided, a time budget.
+    fn apply_named(&self, p: &mut Profile, u: &Understanding, understood: &mut Understood) {
         for &i in &u.liked_items {
             p.set_pick(&self.id(i), 1.0);
             understood.liked.push(self.title(i));
@@ -520,41 +545,33 @@ impl Engine {
         }
         for &t in &u.wanted_tags {
             if let Some(name) = self.tag_name(t) {
-                p.facet_tags.retain(|x| *x != name);
-                push_unique(&mut p.wanted_tags, name.clone());
-                p.avoided_tags.retain(|x| *x != name);
-                p.controls.avoid_topics.retain(|x| *x != name);
+                p.want_named_tag(&name);
                 understood.wanted_tags.push(name);
             }
         }
         for &t in &u.avoided_tags {
             if let Some(name) = self.tag_name(t) {
-                push_unique(&mut p.controls.avoid_topics, name.clone());
-                p.wanted_tags.retain(|x| *x != name);
+                p.avoid_topic(&name);
                 understood.avoided_tags.push(name);
             }
         }
         for c in &u.wanted_creators {
-            push_unique(&mut p.wanted_creators, c.clone());
-            p.avoided_creators.retain(|x| x != c);
+            p.want_creator(c);
             understood.wanted_creators.push(c.clone());
         }
         for c in &u.avoided_creators {
-            push_unique(&mut p.avoided_creators, c.clone());
-            p.wanted_creators.retain(|x| x != c);
+            p.avoid_creator(c);
             understood.avoided_creators.push(c.clone());
         }
         if let Some(m) = u.time_budget_minutes {
             p.controls.context.time_budget_minutes = Some(m);
         }
-        self.apply_facets(p, &u, &mut understood, &mut notes);
-        if let Some(f) = u.follow_up {
-            self.apply_follow_up(p, f, &mut notes);
-            understood.follow_up = Some(f);
-            p.last_follow_up = Some(f);
-        }
+    }
 
-        // Meaning: the taste and aversion vectors, and tags close in meaning.
+    /// What the message means: its words blended into the taste vector
+    /// (with the rows of items it names), tags close in meaning wanted, and
+    /// negated phrases into the aversion vector and the avoided tags.
+    fn apply_meaning(&self, p: &mut Profile, u: &Understanding, understood: &mut Understood) {
         let mut turn_text: Vec<f32> = Vec::new();
         if !u.positive_text.is_empty() {
             understood.themes = Some(u.positive_text.clone());
@@ -602,17 +619,6 @@ impl Engine {
             }
             understood.avoided_themes = u.negative_phrases.clone();
         }
-        p.answers.push(text.trim().to_string());
-        if let Some(t) = &u.theme_phrase {
-            p.themes.push(t.clone());
-        }
-        self.update_user_vector(p)?;
-
-        let mut reply = self.rank_and_record(p, &text, !asked_something || u.reply.is_none())?;
-        reply.understood = understood;
-        notes.append(&mut reply.notes);
-        reply.notes = notes;
-        Ok(reply)
     }
 
     /// Feedback on an item: love it, not for me, more like this, already seen.

@@ -1022,12 +1022,7 @@ fn the_phrasing_guard_keeps_grounded_sentences_and_rejects_the_rest() {
 fn the_phrasing_prompt_uses_the_catalogs_own_words() {
     use kith::core::phrasing::{prompt, Facts, Kind, Purpose};
     use kith::core::words::Words;
-    let films = Words {
-        item: "film".into(),
-        items: "films".into(),
-        people: "viewers".into(),
-        made: "directed".into(),
-    };
+    let films = Words::new("film", "films", "viewers", "directed", "watched");
     let kinds = [
         Kind::ReadersLikeYou,
         Kind::Series,

@@ -1019,7 +1019,7 @@ impl Ranker<'_> {
                 if let Err(why) = evidence.supports(self, q, &s) {
                     s.explanation = Explanation {
                         signal: Signal::General,
-                        text: general_reason(q),
+                        text: self.words.general_reason(told(q)),
                         items: Vec::new(),
                         creators: Vec::new(),
                         tags: Vec::new(),
@@ -1094,18 +1094,18 @@ impl Ranker<'_> {
             e.text = match rel {
                 Relation::NextInSeries { series } => {
                     e.signal = Signal::Series;
-                    format!("Next in the {series} series, after {liked_title}, which you liked.")
+                    self.words.next_in_series(series, &liked_title)
                 }
                 Relation::SameSeries { series } => {
                     e.signal = Signal::Series;
-                    format!("From the {series} series, like {liked_title}, which you liked.")
+                    self.words.same_series(series, &liked_title)
                 }
                 Relation::SameCreator { creator } => {
                     e.signal = Signal::Creator;
                     e.creators.push(creator.clone());
-                    format!("Also by {creator}, who {} {liked_title}.", self.words.made)
+                    self.words.same_creator(creator, &liked_title)
                 }
-                Relation::SharedTags { .. } => format!("Shares themes with {liked_title}."),
+                Relation::SharedTags { .. } => self.words.shares_themes(&liked_title),
             };
             return e;
         }
@@ -1116,7 +1116,7 @@ impl Ranker<'_> {
                     .and_then(|x| x.creators.iter().find(|c| wanted.contains(&name_key(c))))
                     .cloned()
                     .unwrap_or_default();
-                e.text = format!("By {c}, as you asked.");
+                e.text = self.words.creator_as_asked(&c);
                 e.creators.push(c);
             }
             Signal::Tags => {
@@ -1140,13 +1140,12 @@ impl Ranker<'_> {
                             .map(|r| r.1)
                     })
                     .collect();
-                e.text = match reasons.first() {
-                    // Every tag shown stands for the one wish the visitor made.
-                    Some(Some(why)) if reasons.iter().all(|r| r == &Some(*why)) => {
-                        format!("{}: {why}, as you asked.", capitalise(&shown.join(" and ")))
-                    }
-                    _ => format!("{}, as you asked.", capitalise(&shown.join(" and "))),
+                // Every tag shown stands for the one wish the visitor made.
+                let why = match reasons.first() {
+                    Some(Some(why)) if reasons.iter().all(|r| r == &Some(*why)) => Some(*why),
+                    _ => None,
                 };
+                e.text = self.words.tags_as_asked(&shown, why);
                 e.tags = tags;
             }
             Signal::ReadersLikeYou => {
@@ -1154,18 +1153,10 @@ impl Ranker<'_> {
                 match credited.first().copied() {
                     Some(j) => {
                         let t = title_of(self.catalog, j);
-                        e.text = format!(
-                            "{} who liked {t} also liked this.",
-                            capitalise(&self.words.people)
-                        );
+                        e.text = self.words.people_who_liked(&t);
                         e.items.push(t);
                     }
-                    None => {
-                        e.text = format!(
-                            "{} with tastes like yours liked this.",
-                            capitalise(&self.words.people)
-                        )
-                    }
+                    None => e.text = self.words.people_like_you(),
                 }
             }
             Signal::Theme => {
@@ -1174,32 +1165,26 @@ impl Ranker<'_> {
                     .unwrap_or_default();
                 match q.phrase.filter(|s| !s.trim().is_empty()) {
                     Some(ph) if text_close => {
-                        e.text = format!(
-                            "Close to what you described: \u{201c}{}\u{201d}.",
-                            ph.trim()
-                        );
+                        e.text = self.words.close_to_described(ph.trim());
                         e.phrase = Some(ph.trim().to_string());
                     }
                     _ if !shared.is_empty() => {
                         let s: Vec<String> = shared.iter().map(|t| t.replace('-', " ")).collect();
-                        e.text = format!("Matches your taste for {}.", s.join(" and "));
+                        e.text = self.words.matches_taste_for(&s);
                         e.tags = shared;
                     }
                     _ => {
                         e.signal = Signal::General;
-                        e.text = general_reason(q);
+                        e.text = self.words.general_reason(told(q));
                     }
                 }
             }
-            Signal::General => e.text = general_reason(q),
+            Signal::General => e.text = self.words.general_reason(told(q)),
             Signal::Popular => {
                 let n = self.catalog.audience(i);
-                e.text = format!(
-                    "Widely loved: one of the most popular here ({} ratings).",
-                    group_thousands(n)
-                );
+                e.text = self.words.widely_loved(n);
             }
-            Signal::Series => e.text = "From a series you liked.".into(),
+            Signal::Series => e.text = self.words.from_a_series(),
         }
         // A second, substantial signal is worth half a sentence: the
         // visitor's own theme words when the text similarity also counts.
@@ -1210,8 +1195,7 @@ impl Ranker<'_> {
             && p.text > 0.75
         {
             if let Some(ph) = q.phrase.filter(|s| !s.trim().is_empty()) {
-                e.text
-                    .push_str(&format!(" It also fits \u{201c}{}\u{201d}.", ph.trim()));
+                e.text.push_str(&self.words.also_fits(ph.trim()));
                 e.phrase = Some(ph.trim().to_string());
             }
         }
@@ -1219,40 +1203,14 @@ impl Ranker<'_> {
     }
 }
 
-/// A reason that claims nothing specific: the list as a whole follows what
-/// the visitor said, or is a starting point when they said nothing yet.
-fn general_reason(q: &Query) -> String {
-    let told = q.user.is_some()
+/// Whether the visitor has told Kith anything a list can follow (the
+/// general reason then says the list follows it).
+fn told(q: &Query) -> bool {
+    q.user.is_some()
         || q.taste.is_some()
         || !q.wanted_tags.is_empty()
         || !q.wanted_creators.is_empty()
-        || !q.liked.is_empty();
-    if told {
-        "A strong match overall for what you have told me so far.".into()
-    } else {
-        "A good place to start.".into()
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-/// 4780653 → "4,780,653".
-pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (k, c) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+        || !q.liked.is_empty()
 }
 
 #[cfg(test)]
@@ -1356,12 +1314,7 @@ mod tests {
             mf: &mf,
             embeddings: &emb,
             prior: &prior,
-            words: &Words {
-                item: "book".into(),
-                items: "books".into(),
-                people: "readers".into(),
-                made: "wrote".into(),
-            },
+            words: &Words::new("book", "books", "readers", "wrote", "read"),
         };
         let user = UserVector {
             factors: vec![1.0, 0.0],
@@ -1438,13 +1391,6 @@ mod tests {
         assert!(none.items[0].explanation.text.contains("1,000 ratings"));
     }
 
-    #[test]
-    fn group_thousands_formats() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(4780653), "4,780,653");
-    }
-
     /// What a synthetic ranking test ranks over.
     struct Fixture {
         catalog: Catalog,
@@ -1507,12 +1453,7 @@ mod tests {
             mf,
             emb,
             prior,
-            words: Words {
-                item: "item".into(),
-                items: "items".into(),
-                people: "people".into(),
-                made: "made".into(),
-            },
+            words: Words::new("item", "items", "people", "made", ""),
         }
     }
 

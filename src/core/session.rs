@@ -392,14 +392,7 @@ impl Engine {
 
     /// The first question of every conversation.
     pub fn opening_question(&self) -> String {
-        match self.bundle.meta.consume_verb.as_str() {
-            "read" => "What have you enjoyed reading lately?".into(),
-            "watched" | "watch" => "What have you enjoyed watching lately?".into(),
-            _ => format!(
-                "Which {} have you enjoyed lately?",
-                self.bundle.meta.item_noun.1
-            ),
-        }
+        self.words.opening_question()
     }
 
     /// The options a profile's turns use: the engine's, changed by the
@@ -497,7 +490,7 @@ impl Engine {
             Some(Revision::Correction) => self.undo_previous_message(p, &mut notes),
             Some(Revision::ChangeOfMind) => {
                 p.start_afresh();
-                notes.push("Starting afresh from what you just said.".into());
+                notes.push(self.words.starting_afresh());
             }
             None => {}
         }
@@ -798,10 +791,7 @@ impl Engine {
                             p.taste = blend_unit(&p.taste, &row, self.options.memory);
                         }
                     }
-                    None => notes.push(format!(
-                        "There is no recommendation number {} to go from.",
-                        k.saturating_add(1)
-                    )),
+                    None => notes.push(self.words.no_such_recommendation(k.saturating_add(1))),
                 }
             }
             FollowUp::Different => {
@@ -846,7 +836,7 @@ impl Engine {
                         if f == FollowUp::Newer { 0.5 } else { -0.5 },
                     );
                 } else {
-                    notes.push("This catalog has no years, so I can't sort by age.".into());
+                    notes.push(self.words.no_years());
                 }
             }
             FollowUp::LessPopular => shift(&mut p.shifts.popularity, -0.5),
@@ -946,11 +936,7 @@ impl Engine {
             p.shifts.length = (p.shifts.length + length_shift).clamp(-1.0, 1.0);
         }
         if !cannot.is_empty() {
-            notes.push(format!(
-                "I can't tell which {} are {} from what this catalog records, so I couldn't take that into account.",
-                self.bundle.meta.item_noun.1,
-                join_or(&cannot)
-            ));
+            notes.push(self.words.cannot_tell(&cannot));
         }
     }
 
@@ -964,12 +950,9 @@ impl Engine {
         understood: Option<&mut Understood>,
         notes: &mut Vec<String>,
     ) {
-        let plural = &self.bundle.meta.item_noun.1;
         let tags = self.bundle.attributes.facet_tags(facet);
         if tags.is_empty() {
-            notes.push(format!(
-                "I don't know the length of the {plural} in this catalog, so I can't sort by length."
-            ));
+            notes.push(self.words.no_lengths());
             return;
         }
         let mut taken = Vec::new();
@@ -982,11 +965,7 @@ impl Engine {
                 push_unique(&mut u.wanted_tags, t.clone());
             }
         }
-        let shown: Vec<String> = tags.iter().map(|t| t.replace('-', " ")).collect();
-        notes.push(format!(
-            "I don't know the length of the {plural} in this catalog, so I leaned towards ones tagged \u{201c}{}\u{201d}.",
-            shown.join("\u{201d} or \u{201c}")
-        ));
+        notes.push(self.words.lengths_by_tags(tags));
     }
 
     /// p ← a·p + (1−a)·f, where f folds in every pick and the bridge's image
@@ -1125,20 +1104,7 @@ impl Engine {
         let ranking = ranker.rank(&q, &self.options_for(p).weights);
         let mut notes = Vec::new();
         if let Some(short) = &ranking.tag_shortfall {
-            let tags: Vec<String> = short.tags.iter().map(|t| t.replace('-', " ")).collect();
-            let plural = &self.bundle.meta.item_noun.1;
-            notes.push(if short.available == 0 {
-                format!(
-                    "None of the {plural} I can show you are tagged \u{201c}{}\u{201d}, so these are the closest I have.",
-                    tags.join("\u{201d} or \u{201c}")
-                )
-            } else {
-                format!(
-                    "Only {} of the {plural} I can show you are tagged \u{201c}{}\u{201d}; the rest of the list is the closest I have.",
-                    short.available,
-                    tags.join("\u{201d} or \u{201c}")
-                )
-            });
+            notes.push(self.words.tag_shortfall(&short.tags, short.available));
         }
         let recs = ranking
             .items
@@ -1173,16 +1139,13 @@ impl Engine {
         said: &str,
         talk: Option<SmallTalk>,
     ) -> Result<Reply, EngineError> {
-        let noun = &self.bundle.meta.item_noun.0;
         let knows_taste = p.picks.iter().any(|x| x.strength > 0.0)
             || !p.wanted_tags.is_empty()
             || !p.wanted_creators.is_empty()
             || !p.taste.is_empty();
         if talk == Some(SmallTalk::Thanks) && knows_taste {
             let mut reply = self.recommend(p)?;
-            reply.notes.push(format!(
-                "You're welcome! Tell me what you thought of these, or about another {noun} you enjoyed, and I'll keep looking."
-            ));
+            reply.notes.push(self.words.thanks_keep_looking());
             return Ok(reply);
         }
         // "I don't know" to a question drops the question.
@@ -1190,24 +1153,12 @@ impl Engine {
         let (recs, candidates, mut notes) = self.rank(p);
         let pick = self.contrasting_pick(&candidates);
         let note = match talk {
-            Some(SmallTalk::Greeting) => format!(
-                "Hello! Let's find you a {noun} you'll like. Tell me about one you enjoyed, a genre, or a name you like."
-            ),
-            Some(SmallTalk::Thanks) => format!(
-                "You're welcome! Tell me about a {noun} you enjoyed and I'll find more like it."
-            ),
-            Some(SmallTalk::Unsure) if skipped => {
-                "No problem, let's skip that one.".to_string()
-            }
-            Some(SmallTalk::Vague) => format!(
-                "Happy to! To start somewhere, here are some widely loved ones. Say which looks closest to your taste, or tell me about a {noun} you enjoyed."
-            ),
-            Some(SmallTalk::Unsure) => format!(
-                "No problem: let's start from a few widely loved ones. Say which looks closest to your taste, or name any {noun} you enjoyed."
-            ),
-            None => format!(
-                "I didn't catch anything to go on. Tell me about a {noun} you enjoyed, a genre, or a name you like."
-            ),
+            Some(SmallTalk::Greeting) => self.words.greeting(),
+            Some(SmallTalk::Thanks) => self.words.thanks(),
+            Some(SmallTalk::Unsure) if skipped => self.words.skip_question(),
+            Some(SmallTalk::Vague) => self.words.vague_opening(),
+            Some(SmallTalk::Unsure) => self.words.unsure_opening(),
+            None => self.words.nothing_to_go_on(),
         };
         notes.insert(0, note);
         let (question, about) = match pick {
@@ -1217,10 +1168,7 @@ impl Engine {
                     ids: ids.iter().map(|&i| self.id(i)).collect(),
                 };
                 p.pending = Some(pending.clone());
-                (
-                    question::phrase_pick_to_start(&titles, &self.bundle.meta.item_noun.1),
-                    Some(pending),
-                )
+                (self.words.pick_to_start(&titles), Some(pending))
             }
             None => (self.opening_question(), None),
         };
@@ -1264,7 +1212,7 @@ impl Engine {
         // Rebuilt from the picks that remain, not blended with the mistaken one.
         p.user_vector.clear();
         if !undone.is_empty() {
-            notes.push(format!("Got it, not {}.", undone.join(" or ")));
+            notes.push(self.words.not_that(&undone));
         }
     }
 
@@ -1304,7 +1252,6 @@ impl Engine {
         skip.extend(p.wanted_tags.iter().cloned());
         skip.extend(p.avoided_tags.iter().cloned());
         skip.extend(p.controls.avoid_topics.iter().cloned());
-        let plural = &self.bundle.meta.item_noun.1;
         let catalog = &self.bundle.catalog;
         let ranker = self.ranker();
         let sim = |a: ItemIdx, b: ItemIdx| ranker.similarity(a, b);
@@ -1347,14 +1294,14 @@ impl Engine {
             {
                 let titles: Vec<String> = ids.iter().map(|&i| self.title(i)).collect();
                 Some((
-                    question::phrase_items(&titles, plural),
+                    self.words.pick_question(&titles),
                     Pending::Items {
                         ids: ids.iter().map(|&i| self.id(i)).collect(),
                     },
                 ))
             }
             (Some((t, g)), _) if g >= min_gain => {
-                Some((question::phrase_tag(&t, plural), Pending::Tag { tag: t }))
+                Some((self.words.tag_question(&t), Pending::Tag { tag: t }))
             }
             _ => None,
         }
@@ -1416,14 +1363,5 @@ impl Engine {
             }
         }
         Ok(self.record_turn(p, said, recs, question, about, notes))
-    }
-}
-
-/// "a", "a or b", "a, b or c".
-fn join_or(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }

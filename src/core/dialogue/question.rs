@@ -237,33 +237,6 @@ pub fn best_items(
     Some((reps, entropy(mass)))
 }
 
-/// The yes/no question about a tag, in plain words.
-pub fn phrase_tag(tag: &str, plural: &str) -> String {
-    let t = tag.replace('-', " ");
-    format!("Are you in the mood for {plural} tagged \u{201c}{t}\u{201d}?")
-}
-
-/// The pick-one question about a few items, in plain words.
-pub fn phrase_items(titles: &[String], plural: &str) -> String {
-    let list = or_list(titles);
-    format!("To narrow it down: which of these {plural} appeals most: {list}? (Or none of them.)")
-}
-
-/// "A, B or C".
-fn or_list(titles: &[String]) -> String {
-    match titles {
-        [] => String::new(),
-        [a] => a.clone(),
-        [init @ .., last] => format!("{} or {}", init.join(", "), last),
-    }
-}
-
-/// The pick-one question that starts a conversation with nothing to go on.
-pub fn phrase_pick_to_start(titles: &[String], plural: &str) -> String {
-    let list = or_list(titles);
-    format!("To start somewhere: which of these {plural} is closest to your taste: {list}? (Or none of them.)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,9 +310,5 @@ mod tests {
         assert!((gain - h2(0.7)).abs() < 1e-4, "{gain}");
         assert!(best_items(&cands[..1], 2, &sim).is_none());
         assert!((uncertainty(&[(0, 0.5), (1, 0.5)]) - 1.0).abs() < 1e-6);
-        assert_eq!(
-            phrase_items(&["A".into(), "B".into(), "C".into()], "books"),
-            "To narrow it down: which of these books appeals most: A, B or C? (Or none of them.)"
-        );
     }
 }

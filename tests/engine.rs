@@ -1158,3 +1158,38 @@ fn the_manifest_names_each_part_by_its_content() {
     let (next, _) = kith::offline::build::split::split(&newer, "tiny");
     assert_ne!(next.parts[0].file, manifest.parts[0].file);
 }
+
+/// A conversation's phrasing state (the browser's `phraseBegin` …
+/// `phraseEnd`): a prompt for new facts, the guard on what comes back, and
+/// the same facts never generated twice.
+#[test]
+fn a_phrasing_session_guards_each_sentence_and_remembers_its_result() {
+    use kith::core::phrasing::{reply_facts, Begin, PhrasingSession};
+    let e = engine();
+    let mut p = e.new_profile();
+    let r = e.say(&mut p, "I loved Dune").unwrap();
+    let n = reply_facts(&e, &p, &r, 3).len();
+    assert!(n > 0);
+    let mut s = PhrasingSession::default();
+    assert_eq!(s.begin(&e, &p, &r, 3, n), None, "no such sentence");
+    assert!(
+        s.end(&e, Ok("anything".into())).is_none(),
+        "nothing under way"
+    );
+    let Some(Begin::Prompt(prompt)) = s.begin(&e, &p, &r, 3, 0) else {
+        panic!("new facts need the model");
+    };
+    assert!(prompt.ends_with("<|im_start|>assistant\n"));
+    // A name the facts do not hold is never shown, and the sentence is rejected.
+    let (shown, _) = s.piece(&e, "You might enjoy Emma by Jane Austen, a fine");
+    assert!(!shown.contains("Emma"), "{shown}");
+    let (first, _) = s
+        .end(&e, Ok("You might enjoy Emma by Jane Austen.".into()))
+        .expect("under way");
+    assert!(!first.kept);
+    assert_eq!(s.stats().rejected, 1);
+    // The same facts again: the remembered result, no generation.
+    assert_eq!(s.begin(&e, &p, &r, 3, 0), Some(Begin::Done(first)));
+    assert!(s.end(&e, Ok("x".into())).is_none());
+    assert_eq!(s.stats().rejected, 2);
+}

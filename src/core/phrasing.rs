@@ -827,6 +827,90 @@ pub fn phrase(
     phrased
 }
 
+/// Results kept per conversation before the memo starts afresh.
+pub const MEMO_LIMIT: usize = 256;
+
+/// How phrasing a sentence starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begin {
+    /// These facts were phrased before: the same result (greedy decoding
+    /// would say the same), no generation needed.
+    Done(Phrased),
+    /// The prompt to give the phrasing model; its text then goes through
+    /// [`PhrasingSession::piece`] and [`PhrasingSession::end`].
+    Prompt(String),
+}
+
+/// One conversation's side of phrasing, the same in every shell (the
+/// browser's model lives in another wasm module, so the shell only passes
+/// text between them): the guard of the sentence the model is writing,
+/// results by facts (a reason shown again in the next reply is not
+/// generated twice), and kept / rejected counts.
+#[derive(Default)]
+pub struct PhrasingSession {
+    guard: Option<(String, PhraseGuard)>,
+    memo: std::collections::HashMap<String, Phrased>,
+    stats: PhrasingStats,
+}
+
+impl PhrasingSession {
+    /// Starts phrasing the `n`th sentence of `reply_facts(…, top)`; None
+    /// when the reply has no such sentence.
+    pub fn begin(
+        &mut self,
+        engine: &Engine,
+        p: &Profile,
+        reply: &Reply,
+        top: usize,
+        n: usize,
+    ) -> Option<Begin> {
+        let (_, facts) = reply_facts(engine, p, reply, top).into_iter().nth(n)?;
+        let key = serde_json::to_string(&facts).unwrap_or_default();
+        if let Some(done) = self.memo.get(&key).cloned() {
+            self.guard = None;
+            self.stats.add(&done);
+            return Some(Begin::Done(done));
+        }
+        let guard = PhraseGuard::new(facts);
+        let prompt = guard.prompt(engine.words());
+        self.guard = Some((key, guard));
+        Some(Begin::Prompt(prompt))
+    }
+
+    /// The model's next piece of text: the text now safe to show (whole
+    /// words, checked) and whether the model should go on; nothing when no
+    /// sentence is under way.
+    pub fn piece(&mut self, engine: &Engine, piece: &str) -> (String, bool) {
+        match self.guard.as_mut() {
+            Some((_, guard)) => guard.piece(piece, &Grounding::of(engine)),
+            None => (String::new(), false),
+        }
+    }
+
+    /// The model stopped with its whole output (or why it failed): the
+    /// result — the template when rejected — and the held-back end of a
+    /// kept sentence still to show; None when no sentence was under way.
+    pub fn end(
+        &mut self,
+        engine: &Engine,
+        generated: Result<String, String>,
+    ) -> Option<(Phrased, String)> {
+        let (key, guard) = self.guard.take()?;
+        let (got, rest) = guard.finish(generated, &Grounding::of(engine));
+        if self.memo.len() > MEMO_LIMIT {
+            self.memo.clear();
+        }
+        self.memo.insert(key, got.clone());
+        self.stats.add(&got);
+        Some((got, rest))
+    }
+
+    /// Sentences kept and rejected so far, by reason.
+    pub fn stats(&self) -> &PhrasingStats {
+        &self.stats
+    }
+}
+
 /// Which sentence of a reply a set of facts is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "index", rename_all = "snake_case")]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{download, js_err, to_js};
 use crate::core::encoder::{Encoder, WeightMode};
-use crate::core::phrasing::{reply_facts, PhraseGuard, Phrased, PhrasingStats, MAX_TOKENS};
+use crate::core::phrasing::{reply_facts, Begin, PhrasingSession, MAX_TOKENS};
 use crate::core::profile::{Controls, Profile};
 use crate::core::session::Reply;
 use crate::core::session::{Engine, Feedback};
@@ -256,7 +256,7 @@ impl WasmKith {
             engine: self.engine.clone(),
             state,
             last: None,
-            phrasing: PhrasingState::default(),
+            phrasing: PhrasingSession::default(),
         })
     }
 }
@@ -271,17 +271,7 @@ pub struct Session {
     /// The last reply, whose sentences `phraseBegin` … `phraseEnd` rewrite.
     last: Option<Reply>,
     /// The phrasing under way, results by facts, and counts.
-    phrasing: PhrasingState,
-}
-
-/// A session's side of phrasing: the guard of the sentence the model is
-/// writing (with its memo key), results by facts (a reason shown again in
-/// the next reply is not generated twice), and kept/rejected counts.
-#[derive(Default)]
-struct PhrasingState {
-    guard: Option<(String, PhraseGuard)>,
-    memo: std::collections::HashMap<String, Phrased>,
-    stats: PhrasingStats,
+    phrasing: PhrasingSession,
 }
 
 #[wasm_bindgen]
@@ -369,20 +359,16 @@ impl Session {
             .as_ref()
             .ok_or_else(|| JsError::new("nothing to phrase yet"))?;
         let engine = engine(&self.engine)?;
-        let (_, facts) = reply_facts(&engine, self.state.profile(), reply, top)
-            .into_iter()
-            .nth(n)
-            .ok_or_else(|| JsError::new(&format!("no sentence {n} to phrase")))?;
-        let key = serde_json::to_string(&facts).unwrap_or_default();
-        if let Some(done) = self.phrasing.memo.get(&key).cloned() {
-            self.phrasing.guard = None;
-            self.phrasing.stats.add(&done);
-            return to_js(&serde_json::json!({ "done": done }));
+        match self
+            .phrasing
+            .begin(&engine, self.state.profile(), reply, top, n)
+        {
+            None => Err(JsError::new(&format!("no sentence {n} to phrase"))),
+            Some(Begin::Done(done)) => to_js(&serde_json::json!({ "done": done })),
+            Some(Begin::Prompt(prompt)) => {
+                to_js(&serde_json::json!({ "prompt": prompt, "maxTokens": MAX_TOKENS }))
+            }
         }
-        let guard = PhraseGuard::new(facts);
-        let prompt = guard.prompt(engine.words());
-        self.phrasing.guard = Some((key, guard));
-        to_js(&serde_json::json!({ "prompt": prompt, "maxTokens": MAX_TOKENS }))
     }
 
     /// The model's next piece of text: returns `{show, more}`, the text now
@@ -390,10 +376,7 @@ impl Session {
     #[wasm_bindgen(js_name = phrasePiece)]
     pub fn phrase_piece(&mut self, piece: &str) -> Result<JsValue, JsError> {
         let engine = engine(&self.engine)?;
-        let Some((_, guard)) = self.phrasing.guard.as_mut() else {
-            return to_js(&serde_json::json!({ "show": "", "more": false }));
-        };
-        let (show, more) = guard.piece(piece, &crate::core::phrasing::Grounding::of(&engine));
+        let (show, more) = self.phrasing.piece(&engine, piece);
         to_js(&serde_json::json!({ "show": show, "more": more }))
     }
 
@@ -408,23 +391,15 @@ impl Session {
         error: Option<String>,
     ) -> Result<JsValue, JsError> {
         let engine = engine(&self.engine)?;
-        let (key, guard) = self
-            .phrasing
-            .guard
-            .take()
-            .ok_or_else(|| JsError::new("no phrasing under way"))?;
         let result = match (generated, error) {
             (Some(text), None) => Ok(text),
             (_, Some(e)) => Err(e),
             (None, None) => Err("the phrasing model gave no text".to_string()),
         };
-        let (got, rest): (Phrased, String) =
-            guard.finish(result, &crate::core::phrasing::Grounding::of(&engine));
-        if self.phrasing.memo.len() > 256 {
-            self.phrasing.memo.clear();
-        }
-        self.phrasing.memo.insert(key, got.clone());
-        self.phrasing.stats.add(&got);
+        let (got, rest) = self
+            .phrasing
+            .end(&engine, result)
+            .ok_or_else(|| JsError::new("no phrasing under way"))?;
         let mut v = serde_json::to_value(&got).map_err(js_err)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("rest".into(), rest.into());
@@ -435,7 +410,7 @@ impl Session {
     /// Phrased sentences kept and rejected in this session, by reason.
     #[wasm_bindgen(js_name = phrasingStats)]
     pub fn phrasing_stats(&self) -> Result<JsValue, JsError> {
-        to_js(&self.phrasing.stats)
+        to_js(self.phrasing.stats())
     }
 
     /// The visitor's controls (diversity, avoided topics, context, count).

@@ -1033,7 +1033,9 @@ impl Ranker<'_> {
     }
 
     /// The explanation from the largest positive contribution, stating only
-    /// facts the engine holds.
+    /// facts the engine holds: the strongest reason whose rule holds, then
+    /// a relation to a liked item or the signal's own sentence, and the
+    /// visitor's words when they also fit.
     fn explain(
         &self,
         i: ItemIdx,
@@ -1042,9 +1044,30 @@ impl Ranker<'_> {
         graph: Option<&(f32, ItemIdx, Relation)>,
         ev: &Evidence,
     ) -> Explanation {
-        let item = self.catalog.get(i);
-        // Each signal is a candidate reason only where its rule holds for
-        // this item (Evidence); the largest such contribution is named.
+        let credited = ev.neighbours_of(self, i);
+        let text_close = ev.text_close(i);
+        let best = self.strongest_reason(i, p, q, graph, ev, !credited.is_empty(), text_close);
+        if let (Signal::Series | Signal::Creator, Some((_, liked, rel))) = (best.0, graph) {
+            return self.explain_relation(best.0, *liked, rel);
+        }
+        let mut e = self.explain_signal(best.0, i, q, &credited, text_close);
+        self.add_theme_words(&mut e, p, q, text_close, best.1);
+        e
+    }
+
+    /// The strongest signal whose rule holds for the item, and its size:
+    /// each signal is a candidate reason only where the evidence allows it.
+    #[allow(clippy::too_many_arguments)]
+    fn strongest_reason(
+        &self,
+        i: ItemIdx,
+        p: &Parts,
+        q: &Query,
+        graph: Option<&(f32, ItemIdx, Relation)>,
+        ev: &Evidence,
+        credited: bool,
+        text_close: bool,
+    ) -> (Signal, f32) {
         let popular = self
             .prior
             .get(i as usize)
@@ -1072,44 +1095,65 @@ impl Ranker<'_> {
         }
         consider(Signal::Creator, p.creator);
         consider(Signal::Tags, p.tags);
-        let credited = ev.neighbours_of(self, i);
-        if q.user.is_some() && !credited.is_empty() {
+        if q.user.is_some() && credited {
             consider(Signal::ReadersLikeYou, p.mf);
         }
-        let text_close = ev.text_close(i);
         if text_close {
             consider(Signal::Theme, p.text);
         }
+        best
+    }
+
+    /// A relation to a liked item, the most specific reason there is.
+    fn explain_relation(&self, signal: Signal, liked: ItemIdx, rel: &Relation) -> Explanation {
         let mut e = Explanation {
-            signal: best.0,
+            signal,
             text: String::new(),
             items: Vec::new(),
             creators: Vec::new(),
             tags: Vec::new(),
             phrase: None,
         };
-        if let (Signal::Series | Signal::Creator, Some((_, liked, rel))) = (best.0, graph) {
-            let liked_title = title_of(self.catalog, *liked);
-            e.items.push(liked_title.clone());
-            e.text = match rel {
-                Relation::NextInSeries { series } => {
-                    e.signal = Signal::Series;
-                    self.words.next_in_series(series, &liked_title)
-                }
-                Relation::SameSeries { series } => {
-                    e.signal = Signal::Series;
-                    self.words.same_series(series, &liked_title)
-                }
-                Relation::SameCreator { creator } => {
-                    e.signal = Signal::Creator;
-                    e.creators.push(creator.clone());
-                    self.words.same_creator(creator, &liked_title)
-                }
-                Relation::SharedTags { .. } => self.words.shares_themes(&liked_title),
-            };
-            return e;
-        }
-        match best.0 {
+        let liked_title = title_of(self.catalog, liked);
+        e.items.push(liked_title.clone());
+        e.text = match rel {
+            Relation::NextInSeries { series } => {
+                e.signal = Signal::Series;
+                self.words.next_in_series(series, &liked_title)
+            }
+            Relation::SameSeries { series } => {
+                e.signal = Signal::Series;
+                self.words.same_series(series, &liked_title)
+            }
+            Relation::SameCreator { creator } => {
+                e.signal = Signal::Creator;
+                e.creators.push(creator.clone());
+                self.words.same_creator(creator, &liked_title)
+            }
+            Relation::SharedTags { .. } => self.words.shares_themes(&liked_title),
+        };
+        e
+    }
+
+    /// The sentence of a signal other than a relation.
+    fn explain_signal(
+        &self,
+        signal: Signal,
+        i: ItemIdx,
+        q: &Query,
+        credited: &[ItemIdx],
+        text_close: bool,
+    ) -> Explanation {
+        let item = self.catalog.get(i);
+        let mut e = Explanation {
+            signal,
+            text: String::new(),
+            items: Vec::new(),
+            creators: Vec::new(),
+            tags: Vec::new(),
+            phrase: None,
+        };
+        match signal {
             Signal::Creator => {
                 let wanted: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();
                 let c = item
@@ -1186,12 +1230,23 @@ impl Ranker<'_> {
             }
             Signal::Series => e.text = self.words.from_a_series(),
         }
-        // A second, substantial signal is worth half a sentence: the
-        // visitor's own theme words when the text similarity also counts.
+        e
+    }
+
+    /// A second, substantial signal is worth half a sentence: the
+    /// visitor's own theme words when the text similarity also counts.
+    fn add_theme_words(
+        &self,
+        e: &mut Explanation,
+        p: &Parts,
+        q: &Query,
+        text_close: bool,
+        best: f32,
+    ) {
         if e.signal != Signal::Theme
             && e.phrase.is_none()
             && text_close
-            && p.text >= 0.35 * best.1.min(4.0)
+            && p.text >= 0.35 * best.min(4.0)
             && p.text > 0.75
         {
             if let Some(ph) = q.phrase.filter(|s| !s.trim().is_empty()) {
@@ -1199,7 +1254,6 @@ impl Ranker<'_> {
                 e.phrase = Some(ph.trim().to_string());
             }
         }
-        e
     }
 }
 

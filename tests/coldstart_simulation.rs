@@ -34,6 +34,7 @@ fn movielens_bundle() -> (Bundle, kith::core::interactions::SparseMatrix) {
             mf: MfSettings::Given(als),
             fallback_als: als,
             bridge_lambda: Some(30.0),
+            facet_settings: Vec::new(),
         },
         &|_, _, _| {},
     )

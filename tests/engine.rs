@@ -80,6 +80,7 @@ fn tiny_bundle() -> Bundle {
         mf: MfSettings::Given(als()),
         fallback_als: als(),
         bridge_lambda: Some(1.0),
+        facet_settings: Vec::new(),
     };
     build(&data, inputs, &|_, _, _| {}).expect("builds").0
 }
@@ -634,6 +635,7 @@ fn imported_item_factors_build_a_bundle_and_bad_files_name_the_line() {
             mf: MfSettings::Given(als()),
             fallback_als: als(),
             bridge_lambda: Some(1.0),
+            facet_settings: Vec::new(),
         },
         &|_, _, _| {},
     )
@@ -1192,4 +1194,40 @@ fn a_phrasing_session_guards_each_sentence_and_remembers_its_result() {
     assert_eq!(s.begin(&e, &p, &r, 3, 0), Some(Begin::Done(first)));
     assert!(s.end(&e, Ok("x".into())).is_none());
     assert_eq!(s.stats().rejected, 2);
+}
+
+/// A site owner's facet corrections are part of the build: applied after
+/// learning, and a setting naming a tag the catalog lacks refuses the build
+/// (and is caught before it by `check_facet_settings`).
+#[test]
+fn facet_settings_are_applied_by_the_build_and_checked_before_it() {
+    use kith::core::facets::Facet;
+    use kith::offline::build::bundle::{build, check_facet_settings, BuildError};
+    let (_dir, data) = dataset();
+    let inputs = |settings: &[&str]| BuildInputs {
+        info: CatalogInfo {
+            name: "tiny".into(),
+            item_noun: ("book".into(), "books".into()),
+            consume_verb: "read".into(),
+            creator_verb: String::new(),
+            attribution: "test data".into(),
+        },
+        encoder: None,
+        imported: None,
+        mf: MfSettings::Given(als()),
+        fallback_als: als(),
+        bridge_lambda: Some(1.0),
+        facet_settings: settings.iter().map(|s| s.to_string()).collect(),
+    };
+    let (b, _) = build(&data, inputs(&["light=classics"]), &|_, _, _| {}).expect("builds");
+    assert_eq!(
+        b.attributes.facet_tags(Facet::Light),
+        ["classics".to_string()]
+    );
+    assert!(check_facet_settings(&data, &["light=classics".into()]).is_ok());
+    assert!(check_facet_settings(&data, &["light=no-such-tag".into()]).is_err());
+    assert!(matches!(
+        build(&data, inputs(&["light=no-such-tag"]), &|_, _, _| {}),
+        Err(BuildError::Facet(_))
+    ));
 }

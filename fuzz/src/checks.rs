@@ -123,6 +123,7 @@ pub fn fixture_bundle() -> &'static Bundle {
             mf: MfSettings::Given(als),
             fallback_als: als,
             bridge_lambda: Some(1.0),
+            facet_settings: Vec::new(),
         };
         let mut b = build(&data, inputs, &|_, _, _| {})
             .expect("the fixture builds")

@@ -12,7 +12,7 @@ use crate::core::bundle::Bundle;
 use crate::core::encoder::Encoder;
 use crate::core::mf::als::AlsParams;
 use crate::offline::build::bundle::{
-    build, read_item_factors, BuildInputs, CatalogInfo, MfSettings,
+    build, check_facet_settings, read_item_factors, BuildInputs, CatalogInfo, MfSettings,
 };
 use crate::offline::build::{load, Format, LoadOptions};
 use crate::offline::calibrate::SearchPlan;
@@ -95,47 +95,24 @@ pub fn run(a: BuildArgs) -> Result<()> {
     if let Some(s) = data.report.summary() {
         eprintln!("kith: {s}");
     }
-    // A mistyped --facet is refused now, not after the build.
-    let tags = crate::core::bundle::AttributeStats::of(&data.catalog).tags;
-    for setting in &a.facet {
-        crate::core::facets::apply_setting(&mut Vec::new(), &tags, setting).context("--facet")?;
-    }
+    check_facet_settings(&data, &a.facet).context("--facet")?;
     let folder = a
         .data
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "catalog".into());
-    let (name, noun, verb, attribution) = match a.format {
-        FormatArg::Goodbooks => (
-            "goodbooks-10k".to_string(),
-            ("book", "books"),
-            "read",
-            "goodbooks-10k by Zygmunt Zając (github.com/zygmuntz/goodbooks-10k), CC BY-SA 4.0; derived data shared under the same licence".to_string(),
-        ),
-        FormatArg::Ml100k => (
-            "movielens-100k".to_string(),
-            ("film", "films"),
-            "watched",
-            "MovieLens 100K, GroupLens Research (grouplens.org): research use only, not for redistribution".to_string(),
-        ),
-        FormatArg::Csv => (
-            folder,
-            ("item", "items"),
-            "enjoyed",
-            String::new(),
-        ),
-    };
+    let defaults = CatalogInfo::defaults(format, &folder);
     let noun = match &a.noun {
         Some(v) if v.len() == 2 => (v[0].clone(), v[1].clone()),
         Some(_) => anyhow::bail!("--noun takes a singular and a plural: --noun book,books"),
-        None => (noun.0.to_string(), noun.1.to_string()),
+        None => defaults.item_noun,
     };
     let info = CatalogInfo {
-        name: a.name.clone().unwrap_or(name),
+        name: a.name.clone().unwrap_or(defaults.name),
         item_noun: noun,
-        consume_verb: a.verb.clone().unwrap_or_else(|| verb.to_string()),
+        consume_verb: a.verb.clone().unwrap_or(defaults.consume_verb),
         creator_verb: a.creator_verb.clone().unwrap_or_default(),
-        attribution: a.attribution.clone().unwrap_or(attribution),
+        attribution: a.attribution.clone().unwrap_or(defaults.attribution),
     };
     let imported = match &a.factors {
         Some(path) => Some(
@@ -211,19 +188,11 @@ pub fn run(a: BuildArgs) -> Result<()> {
             mf,
             fallback_als,
             bridge_lambda: a.bridge_lambda,
+            facet_settings: a.facet.clone(),
         },
         &progress,
     )?;
     drop(bar);
-    let mut bundle = bundle;
-    for setting in &a.facet {
-        crate::core::facets::apply_setting(
-            &mut bundle.attributes.facets,
-            &bundle.attributes.tags,
-            setting,
-        )
-        .context("--facet")?;
-    }
     let bytes = bundle.to_bytes();
     // Prove the file reads back before replacing anything.
     Bundle::from_bytes(&bytes).context("the written bundle does not read back")?;

@@ -346,25 +346,7 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
                 continue;
             }
             "/profile" => {
-                let acc = p.acceptance();
-                writeln!(
-                    out,
-                    "  liked/disliked: {:?}",
-                    p.picks
-                        .iter()
-                        .map(|x| (x.id.clone(), x.strength))
-                        .collect::<Vec<_>>()
-                )?;
-                writeln!(
-                    out,
-                    "  wanted tags: {:?}; avoided: {:?} / {:?}",
-                    p.wanted_tags, p.avoided_tags, p.controls.avoid_topics
-                )?;
-                writeln!(
-                    out,
-                    "  shown {}, accepted {}, rejected {}",
-                    acc.shown, acc.accepted, acc.rejected
-                )?;
+                print_profile(&p, &mut out)?;
                 continue;
             }
             "/reset" => {
@@ -374,17 +356,9 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
                 writeln!(out, "kith: forgotten. {}", engine.opening_question())?;
                 continue;
             }
-            "/love" | "/nope" | "/more" | "/seen" => match nth(arg) {
-                Some(id) => {
-                    let fb = match cmd {
-                        "/love" => Feedback::Love,
-                        "/nope" => Feedback::NotForMe,
-                        "/more" => Feedback::MoreLikeThis,
-                        _ => Feedback::AlreadySeen,
-                    };
-                    engine.feedback(&mut p, &id, fb)
-                }
-                None => {
+            "/love" | "/nope" | "/more" | "/seen" => match (nth(arg), feedback_command(cmd)) {
+                (Some(id), Some(fb)) => engine.feedback(&mut p, &id, fb),
+                _ => {
                     writeln!(
                         out,
                         "kith: give a number from the last list (1-{})",
@@ -425,6 +399,41 @@ pub fn run_chat(a: ChatArgs) -> Result<()> {
         save(&p)?;
     }
     save(&p)?;
+    Ok(())
+}
+
+/// The feedback a chat command gives (`/love 2`, `/nope 1`, …).
+fn feedback_command(cmd: &str) -> Option<Feedback> {
+    match cmd {
+        "/love" => Some(Feedback::Love),
+        "/nope" => Some(Feedback::NotForMe),
+        "/more" => Some(Feedback::MoreLikeThis),
+        "/seen" => Some(Feedback::AlreadySeen),
+        _ => None,
+    }
+}
+
+/// `/profile`: what the profile holds, in a few lines.
+fn print_profile(p: &Profile, out: &mut impl Write) -> Result<()> {
+    let acc = p.acceptance();
+    writeln!(
+        out,
+        "  liked/disliked: {:?}",
+        p.picks
+            .iter()
+            .map(|x| (x.id.clone(), x.strength))
+            .collect::<Vec<_>>()
+    )?;
+    writeln!(
+        out,
+        "  wanted tags: {:?}; avoided: {:?} / {:?}",
+        p.wanted_tags, p.avoided_tags, p.controls.avoid_topics
+    )?;
+    writeln!(
+        out,
+        "  shown {}, accepted {}, rejected {}",
+        acc.shown, acc.accepted, acc.rejected
+    )?;
     Ok(())
 }
 

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::loaders::{open_path, Dataset, LoadError};
+use super::loaders::{open_path, Dataset, Format, LoadError};
 use super::tags::aliases;
 use crate::core::bridge::{fit_items, BridgeError};
 use crate::core::bundle::{AttributeStats, Bundle, BundleMeta, MfChoice};
 use crate::core::catalog::{Catalog, Item};
 use crate::core::embeddings::{EmbeddingsError, QuantizedEmbeddings};
 use crate::core::encoder::{Encoder, EncoderError};
-use crate::core::facets;
+use crate::core::facets::{self, FacetError};
 use crate::core::mf::als::{self, AlsParams};
 use crate::core::mf::{MfError, MfModel};
 use crate::offline::calibrate::{calibrate_als, Calibration, CalibrationError, SearchPlan};
@@ -44,6 +44,9 @@ pub enum BuildError {
     /// The bridge penalty could not be chosen.
     #[error(transparent)]
     BridgePenalty(#[from] ColdStartError),
+    /// A facet setting names an unknown facet or tag.
+    #[error("--facet: {0}")]
+    Facet(#[from] FacetError),
     /// An imported factor file is malformed.
     #[error("{file}:{line}: {reason}")]
     Factors {
@@ -73,6 +76,37 @@ pub struct CatalogInfo {
     pub creator_verb: String,
     /// Attribution and licence.
     pub attribution: String,
+}
+
+impl CatalogInfo {
+    /// What a format's data set is and says about itself: the two public
+    /// data sets Kith reads by name carry their own names, nouns and
+    /// licences; a site owner's CSV folder is named after its folder and
+    /// speaks of items until `kith build --noun/--verb` says otherwise.
+    pub fn defaults(format: Format, folder: &str) -> CatalogInfo {
+        let (name, noun, verb, attribution) = match format {
+            Format::Goodbooks => (
+                "goodbooks-10k",
+                ("book", "books"),
+                "read",
+                "goodbooks-10k by Zygmunt Zając (github.com/zygmuntz/goodbooks-10k), CC BY-SA 4.0; derived data shared under the same licence",
+            ),
+            Format::Ml100k => (
+                "movielens-100k",
+                ("film", "films"),
+                "watched",
+                "MovieLens 100K, GroupLens Research (grouplens.org): research use only, not for redistribution",
+            ),
+            Format::Csv => (folder, ("item", "items"), "enjoyed", ""),
+        };
+        CatalogInfo {
+            name: name.to_string(),
+            item_noun: (noun.0.to_string(), noun.1.to_string()),
+            consume_verb: verb.to_string(),
+            creator_verb: String::new(),
+            attribution: attribution.to_string(),
+        }
+    }
 }
 
 /// The text an item is embedded from: title, creators, clean tags, year,
@@ -257,6 +291,20 @@ pub struct BuildInputs<'a> {
     /// Ridge penalty of the bridge; `None` chooses it on pseudo-cold items
     /// ([`choose_bridge_lambda`]).
     pub bridge_lambda: Option<f32>,
+    /// The site owner's corrections of the learned facets
+    /// (`children=picture-books,middle-grade`, `light=`: `kith build
+    /// --facet`), applied after learning, in order.
+    pub facet_settings: Vec<String>,
+}
+
+/// Checks facet settings against a loaded catalog's tags before anything
+/// is built, so a mistyped `--facet` is refused at once, not after the build.
+pub fn check_facet_settings(data: &Dataset, settings: &[String]) -> Result<(), FacetError> {
+    let tags = AttributeStats::of(&data.catalog).tags;
+    for setting in settings {
+        facets::apply_setting(&mut Vec::new(), &tags, setting)?;
+    }
+    Ok(())
 }
 
 /// Assembles a bundle from a loaded data set. `progress(stage, done, total)`.
@@ -434,6 +482,9 @@ pub fn build(
         mf_choice,
         bridge_lambda: bridge.as_ref().and(bridge_lambda),
     };
+    for setting in &inputs.facet_settings {
+        facets::apply_setting(&mut attributes.facets, &attributes.tags, setting)?;
+    }
     let bundle = Bundle {
         meta,
         catalog: catalog.clone(),

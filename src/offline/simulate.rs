@@ -209,21 +209,55 @@ fn opening(bundle: &Bundle, train: &SparseMatrix, u: usize, df: &HashMap<&str, u
     s
 }
 
-/// Runs the simulation: strategies (information gain, random, none) against
-/// popularity and MF fed 5 real ratings.
-pub fn simulate(
+/// One strategy's figures over its conversations: hit rate and NDCG per
+/// turn, success within the turns, the mean turn of the first hit, and
+/// questions asked per visitor.
+fn summarise(name: &str, runs: &[Conversation], turns: usize) -> StrategyResult {
+    let n = runs.len().max(1) as f64;
+    let mut hr = vec![0f64; turns + 1];
+    let mut by_turn = vec![0f64; turns + 1];
+    let mut ndcg = vec![0f64; turns + 1];
+    let mut successes = 0usize;
+    let mut first_sum = 0usize;
+    let mut questions = 0usize;
+    for c in runs {
+        let (per_turn, first, q) = (&c.per_turn, &c.first_hit, &c.questions);
+        for (t, (h, nd)) in per_turn.iter().enumerate() {
+            hr[t] += h / n;
+            ndcg[t] += nd / n;
+        }
+        if let Some(f) = first {
+            successes += 1;
+            first_sum += f;
+            for b in by_turn.iter_mut().skip(*f) {
+                *b += 1.0 / n;
+            }
+        }
+        questions += q;
+    }
+    StrategyResult {
+        name: name.to_string(),
+        hr,
+        ndcg,
+        success_rate: successes as f64 / n,
+        success_by_turn: by_turn,
+        mean_turns_to_first_hit: (successes > 0).then(|| first_sum as f64 / successes as f64),
+        questions_per_user: questions as f64 / n,
+    }
+}
+
+/// The engine the simulated visitors talk to: the bundle with MF trained
+/// on the training part only (so test items are never in the factors) and
+/// the bridge refitted to it.
+fn simulation_engine(
     bundle: &Bundle,
     encoder: Option<Encoder>,
-    full: &SparseMatrix,
+    train: &SparseMatrix,
     settings: &SimulationSettings,
     progress: &(dyn Fn(&str, usize, usize) + Sync),
-) -> Result<SimulationReport, SimulationError> {
-    if full.n_cols() != bundle.catalog.len() {
-        return Err(SimulationError::CatalogMismatch);
-    }
-    let (train, test) = full.split_per_row(crate::offline::eval::TEST_FRACTION, settings.seed);
+) -> Result<(Engine, MfModel), SimulationError> {
     let mut report_train = |d: usize, t: usize| progress("train ALS", d, t);
-    let mut mf = als::train(&train, &settings.als, &mut report_train)?;
+    let mut mf = als::train(train, &settings.als, &mut report_train)?;
     mf.user_bias.clear();
     mf.user_factors.clear();
     let counts = train.column_counts();
@@ -239,6 +273,23 @@ pub fn simulate(
     b.bridge = bridge;
     let mut engine = Engine::with_encoder(b, encoder);
     engine.options = settings.options.clone();
+    Ok((engine, mf))
+}
+
+/// Runs the simulation: strategies (information gain, random, none) against
+/// popularity and MF fed 5 real ratings.
+pub fn simulate(
+    bundle: &Bundle,
+    encoder: Option<Encoder>,
+    full: &SparseMatrix,
+    settings: &SimulationSettings,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<SimulationReport, SimulationError> {
+    if full.n_cols() != bundle.catalog.len() {
+        return Err(SimulationError::CatalogMismatch);
+    }
+    let (train, test) = full.split_per_row(crate::offline::eval::TEST_FRACTION, settings.seed);
+    let (mut engine, mf) = simulation_engine(bundle, encoder, &train, settings, progress)?;
     let k = settings.k;
 
     let users = sample_users(bundle, &train, &test, settings);
@@ -263,28 +314,6 @@ pub fn simulate(
                 r
             })
             .collect::<Result<_, _>>()?;
-        let n = runs.len().max(1) as f64;
-        let mut hr = vec![0f64; settings.turns + 1];
-        let mut by_turn = vec![0f64; settings.turns + 1];
-        let mut ndcg = vec![0f64; settings.turns + 1];
-        let mut successes = 0usize;
-        let mut first_sum = 0usize;
-        let mut questions = 0usize;
-        for c in &runs {
-            let (per_turn, first, q) = (&c.per_turn, &c.first_hit, &c.questions);
-            for (t, (h, nd)) in per_turn.iter().enumerate() {
-                hr[t] += h / n;
-                ndcg[t] += nd / n;
-            }
-            if let Some(f) = first {
-                successes += 1;
-                first_sum += f;
-                for b in by_turn.iter_mut().skip(*f) {
-                    *b += 1.0 / n;
-                }
-            }
-            questions += q;
-        }
         if strategy == QuestionStrategy::default() {
             final_lists = runs.iter().map(|r| r.final_list.clone()).collect();
             example = runs
@@ -292,15 +321,7 @@ pub fn simulate(
                 .map(|r| r.transcript.clone())
                 .unwrap_or_default();
         }
-        results.push(StrategyResult {
-            name: name.to_string(),
-            hr,
-            ndcg,
-            success_rate: successes as f64 / n,
-            success_by_turn: by_turn,
-            mean_turns_to_first_hit: (successes > 0).then(|| first_sum as f64 / successes as f64),
-            questions_per_user: questions as f64 / n,
-        });
+        results.push(summarise(name, &runs, settings.turns));
     }
 
     // Baselines: static lists, the same at every turn.

@@ -1231,3 +1231,46 @@ fn facet_settings_are_applied_by_the_build_and_checked_before_it() {
         Err(BuildError::Facet(_))
     ));
 }
+
+/// The profile view's summary: picks with their titles, what was asked for
+/// and avoided, in the keys the page reads.
+#[test]
+fn the_profile_summary_names_picks_and_requests() {
+    let e = engine();
+    let mut p = e.new_profile();
+    e.say(&mut p, "I loved Dune but not Emma").unwrap();
+    e.say(&mut p, "something with classics").unwrap();
+    p.picks.push(kith::core::profile::Pick {
+        id: "no-such-item".into(),
+        strength: 1.0,
+    });
+    let s = e.profile_summary(&p);
+    let titles: Vec<(&str, f32)> = s
+        .picks
+        .iter()
+        .map(|x| (x.title.as_str(), x.strength))
+        .collect();
+    assert!(
+        titles.contains(&("Dune (Dune Chronicles, #1)", 1.0)),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&("Emma", -1.0)), "{titles:?}");
+    assert_eq!(s.picks.len(), 2, "an id the catalog lacks is left out");
+    assert!(s.wanted_tags.contains(&"classics".to_string()));
+    assert_eq!(s.turns, p.history.len());
+    let v = serde_json::to_value(&s).unwrap();
+    for key in [
+        "picks",
+        "seen",
+        "wantedTags",
+        "avoidedTags",
+        "avoidTopics",
+        "wantedCreators",
+        "avoidedCreators",
+        "turns",
+        "acceptance",
+        "controls",
+    ] {
+        assert!(v.get(key).is_some(), "no {key}");
+    }
+}

@@ -166,6 +166,46 @@ pub struct Reply {
     pub turn: u32,
 }
 
+/// What a profile view shows: the visitor's picks with their titles, what
+/// they asked for and avoided, their controls, and how often they took a
+/// recommendation. The same for every shell (the browser's profile panel).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    /// Items liked (strength > 0) and disliked (< 0), with their titles;
+    /// ids the catalog no longer holds are left out.
+    pub picks: Vec<PickSummary>,
+    /// Items marked as already read or watched.
+    pub seen: usize,
+    /// Tags asked for.
+    pub wanted_tags: Vec<String>,
+    /// Tags gently avoided.
+    pub avoided_tags: Vec<String>,
+    /// Topics avoided outright (the visitor's control).
+    pub avoid_topics: Vec<String>,
+    /// Creators asked for.
+    pub wanted_creators: Vec<String>,
+    /// Creators avoided.
+    pub avoided_creators: Vec<String>,
+    /// Turns so far.
+    pub turns: usize,
+    /// How often recommendations were taken.
+    pub acceptance: crate::core::profile::AcceptanceSummary,
+    /// The visitor's controls.
+    pub controls: Controls,
+}
+
+/// One pick in a [`ProfileSummary`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PickSummary {
+    /// The item's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Signed strength (love 1 … not for me −1).
+    pub strength: f32,
+}
+
 /// A loaded bundle, ready to serve any number of visitors.
 pub struct Engine {
     bundle: Bundle,
@@ -365,6 +405,35 @@ impl Engine {
     /// The catalog's own words for its items, their audience and creators.
     pub fn words(&self) -> &Words {
         &self.words
+    }
+
+    /// What a profile view shows of `p` ([`ProfileSummary`]).
+    pub fn profile_summary(&self, p: &Profile) -> ProfileSummary {
+        let cat = &self.bundle.catalog;
+        let picks = p
+            .picks
+            .iter()
+            .filter_map(|x| {
+                let item = cat.index_of(&x.id).and_then(|i| cat.get(i))?;
+                Some(PickSummary {
+                    id: x.id.clone(),
+                    title: item.title.clone(),
+                    strength: x.strength,
+                })
+            })
+            .collect();
+        ProfileSummary {
+            picks,
+            seen: p.seen.len(),
+            wanted_tags: p.wanted_tags.clone(),
+            avoided_tags: p.avoided_tags.clone(),
+            avoid_topics: p.controls.avoid_topics.clone(),
+            wanted_creators: p.wanted_creators.clone(),
+            avoided_creators: p.avoided_creators.clone(),
+            turns: p.history.len(),
+            acceptance: p.acceptance(),
+            controls: p.controls.clone(),
+        }
     }
 
     /// The knowledge graph.

@@ -500,34 +500,7 @@ impl Session {
     /// What the profile view shows: picks with titles, tags, creators,
     /// controls, turns and the acceptance summary.
     pub fn summary(&self) -> Result<JsValue, JsError> {
-        let e = engine(&self.engine)?;
-        let cat = e.catalog();
-        let title = |id: &str| {
-            cat.index_of(id)
-                .and_then(|i| cat.get(i))
-                .map(|x| x.title.clone())
-        };
-        let picks: Vec<serde_json::Value> = self
-            .current()
-            .picks
-            .iter()
-            .filter_map(|p| {
-                title(&p.id)
-                    .map(|t| serde_json::json!({"id": p.id, "title": t, "strength": p.strength}))
-            })
-            .collect();
-        to_js(&serde_json::json!({
-            "picks": picks,
-            "seen": self.current().seen.len(),
-            "wantedTags": self.current().wanted_tags,
-            "avoidedTags": self.current().avoided_tags,
-            "avoidTopics": self.current().controls.avoid_topics,
-            "wantedCreators": self.current().wanted_creators,
-            "avoidedCreators": self.current().avoided_creators,
-            "turns": self.current().history.len(),
-            "acceptance": self.current().acceptance(),
-            "controls": self.current().controls,
-        }))
+        to_js(&engine(&self.engine)?.profile_summary(self.current()))
     }
 
     /// Acceptance counts and rate per five turns.

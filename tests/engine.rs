@@ -65,9 +65,9 @@ fn als() -> AlsParams {
     }
 }
 
-fn tiny_bundle() -> Bundle {
-    let (_dir, data) = dataset();
-    let inputs = BuildInputs {
+/// What the tiny catalog is built with, and the facet settings given.
+fn tiny_inputs(facet_settings: &[&str]) -> BuildInputs<'static> {
+    BuildInputs {
         info: CatalogInfo {
             name: "tiny".into(),
             item_noun: ("book".into(), "books".into()),
@@ -80,9 +80,15 @@ fn tiny_bundle() -> Bundle {
         mf: MfSettings::Given(als()),
         fallback_als: als(),
         bridge_lambda: Some(1.0),
-        facet_settings: Vec::new(),
-    };
-    build(&data, inputs, &|_, _, _| {}).expect("builds").0
+        facet_settings: facet_settings.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn tiny_bundle() -> Bundle {
+    let (_dir, data) = dataset();
+    build(&data, tiny_inputs(&[]), &|_, _, _| {})
+        .expect("builds")
+        .0
 }
 
 fn engine() -> Engine {
@@ -1204,22 +1210,7 @@ fn facet_settings_are_applied_by_the_build_and_checked_before_it() {
     use kith::core::facets::Facet;
     use kith::offline::build::bundle::{build, check_facet_settings, BuildError};
     let (_dir, data) = dataset();
-    let inputs = |settings: &[&str]| BuildInputs {
-        info: CatalogInfo {
-            name: "tiny".into(),
-            item_noun: ("book".into(), "books".into()),
-            consume_verb: "read".into(),
-            creator_verb: String::new(),
-            attribution: "test data".into(),
-        },
-        encoder: None,
-        imported: None,
-        mf: MfSettings::Given(als()),
-        fallback_als: als(),
-        bridge_lambda: Some(1.0),
-        facet_settings: settings.iter().map(|s| s.to_string()).collect(),
-    };
-    let (b, _) = build(&data, inputs(&["light=classics"]), &|_, _, _| {}).expect("builds");
+    let (b, _) = build(&data, tiny_inputs(&["light=classics"]), &|_, _, _| {}).expect("builds");
     assert_eq!(
         b.attributes.facet_tags(Facet::Light),
         ["classics".to_string()]
@@ -1227,7 +1218,7 @@ fn facet_settings_are_applied_by_the_build_and_checked_before_it() {
     assert!(check_facet_settings(&data, &["light=classics".into()]).is_ok());
     assert!(check_facet_settings(&data, &["light=no-such-tag".into()]).is_err());
     assert!(matches!(
-        build(&data, inputs(&["light=no-such-tag"]), &|_, _, _| {}),
+        build(&data, tiny_inputs(&["light=no-such-tag"]), &|_, _, _| {}),
         Err(BuildError::Facet(_))
     ));
 }

@@ -174,6 +174,20 @@ pub struct Explanation {
     pub phrase: Option<String>,
 }
 
+impl Explanation {
+    /// An explanation of a signal, its sentence and facts still to fill.
+    pub fn of(signal: Signal) -> Explanation {
+        Explanation {
+            signal,
+            text: String::new(),
+            items: Vec::new(),
+            creators: Vec::new(),
+            tags: Vec::new(),
+            phrase: None,
+        }
+    }
+}
+
 /// Each signal's weighted contribution to one item's score.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Parts {
@@ -1018,12 +1032,8 @@ impl Ranker<'_> {
                 // Never state a reason that does not hold.
                 if let Err(why) = evidence.supports(self, q, &s) {
                     s.explanation = Explanation {
-                        signal: Signal::General,
                         text: self.words.general_reason(told(q)),
-                        items: Vec::new(),
-                        creators: Vec::new(),
-                        tags: Vec::new(),
-                        phrase: None,
+                        ..Explanation::of(Signal::General)
                     };
                     s.replaced = Some(why);
                 }
@@ -1106,14 +1116,7 @@ impl Ranker<'_> {
 
     /// A relation to a liked item, the most specific reason there is.
     fn explain_relation(&self, signal: Signal, liked: ItemIdx, rel: &Relation) -> Explanation {
-        let mut e = Explanation {
-            signal,
-            text: String::new(),
-            items: Vec::new(),
-            creators: Vec::new(),
-            tags: Vec::new(),
-            phrase: None,
-        };
+        let mut e = Explanation::of(signal);
         let liked_title = title_of(self.catalog, liked);
         e.items.push(liked_title.clone());
         e.text = match rel {
@@ -1145,14 +1148,7 @@ impl Ranker<'_> {
         text_close: bool,
     ) -> Explanation {
         let item = self.catalog.get(i);
-        let mut e = Explanation {
-            signal,
-            text: String::new(),
-            items: Vec::new(),
-            creators: Vec::new(),
-            tags: Vec::new(),
-            phrase: None,
-        };
+        let mut e = Explanation::of(signal);
         match signal {
             Signal::Creator => {
                 let wanted: Vec<String> = q.wanted_creators.iter().map(|c| name_key(c)).collect();

@@ -82,6 +82,36 @@ fn turns(engine: &Engine) {
     );
 }
 
+/// The longest messages the engine reads (2,000 characters): made-up words
+/// and a misspelt paragraph, where every unknown word is looked up with its
+/// typos against every name in the catalog.
+fn long_messages(engine: &Engine) {
+    let mut r = rng(11);
+    let mut made_up = String::new();
+    while made_up.len() < 2_000 {
+        let len = r.random_range(4..12);
+        made_up.extend((0..len).map(|_| (b'a' + r.random_range(0..26u8)) as char));
+        made_up.push(' ');
+    }
+    let misspelt = "I loved the wonderfull storie about a yung wizzard and his frends \
+                    who fite the dark lord in a magicle scool full of misteries and dragones "
+        .repeat(20);
+    for (name, text) in [("made-up words", &made_up), ("misspelt", &misspelt)] {
+        let text: String = text.chars().take(2_000).collect();
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let mut p = engine.new_profile();
+            let t = Instant::now();
+            engine.say(&mut p, &text).expect("turn");
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!(
+            "2,000-character message ({name}): median {:.0} ms",
+            median(times)
+        );
+    }
+}
+
 fn million() {
     let (n, d) = (1_000_000usize, 64usize);
     let mut r = rng(3);
@@ -173,6 +203,7 @@ fn main() {
             );
             staged_load(&bytes);
             turns(&engine);
+            long_messages(&engine);
         }
         Err(e) => {
             println!("{path}: {e} — skipping the turn benchmark (build the demo bundle first)")

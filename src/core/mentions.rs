@@ -322,31 +322,82 @@ fn is_common(w: &str) -> bool {
 fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    edit_distance_chars(&a, &b, cap)
+}
+
+/// [`edit_distance`] on words already split into characters: the typo
+/// lookup compares one typed word with thousands of names.
+fn edit_distance_chars(a: &[char], b: &[char], cap: usize) -> usize {
     if a.len().abs_diff(b.len()) > cap {
         return cap + 1;
     }
-    // Damerau (adjacent transposition) distance: "Dnue" is one edit from "Dune".
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    // Three rows (the transposition looks two back); names are short, so
+    // the rows live on the stack, and a long word pays for a heap buffer.
+    const ON_STACK: usize = 48;
+    let width = b.len() + 1;
+    let mut stack = [0usize; 3 * ON_STACK];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if width <= ON_STACK {
+        &mut stack[..3 * width]
+    } else {
+        heap.resize(3 * width, 0);
+        &mut heap
+    };
+    let (before, rest) = rows.split_at_mut(width);
+    let (prev, row) = rest.split_at_mut(width);
+    damerau_rows(a, b, cap, before, prev, row)
+}
+
+/// The Damerau (adjacent transposition) table row by row: "Dnue" is one
+/// edit from "Dune". Stops as soon as a whole row is past the cap, since no
+/// later row can come back under it.
+fn damerau_rows<'r>(
+    a: &[char],
+    b: &[char],
+    cap: usize,
+    mut before: &'r mut [usize],
+    mut prev: &'r mut [usize],
+    mut row: &'r mut [usize],
+) -> usize {
+    let m = b.len();
+    for (j, cell) in prev.iter_mut().enumerate() {
         *cell = j;
     }
-    for i in 1..=n {
+    for i in 1..=a.len() {
+        row[0] = i;
+        let mut least = i;
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
+                v = v.min(before[j - 2] + 1);
             }
-            d[i][j] = v;
+            row[j] = v;
+            least = least.min(v);
         }
+        if least > cap {
+            return cap + 1;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut row);
     }
-    d[n][m]
+    prev[m].min(cap + 1)
+}
+
+/// The characters a word uses, as bits (a-z and digits one bit each, the
+/// rest folded onto the remaining bits). One edit changes at most two bits,
+/// so two words whose masks differ in more than `2 × cap` bits are further
+/// apart than `cap`: a test that skips nearly every name before the edit
+/// distance is computed.
+fn char_mask(chars: &[char]) -> u64 {
+    chars.iter().fold(0u64, |mask, &c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + (c as u32 - '0' as u32),
+            _ => 36 + (c as u32) % 28,
+        };
+        mask | (1u64 << bit)
+    })
 }
 
 /// How many typos a word of this length tolerates.
@@ -438,6 +489,8 @@ pub struct MentionIndex {
     by_first: HashMap<String, Vec<Name>>,
     /// First words with at least 4 letters, for typo-tolerant lookup.
     fuzzy_firsts: Vec<String>,
+    /// Each of `fuzzy_firsts` as characters with its [`char_mask`].
+    fuzzy_shapes: Vec<(Vec<char>, u64)>,
     /// Words the catalog's own texts (titles, descriptions, tags) use in at
     /// least two items. A typed word the catalog knows is read as itself,
     /// never as a typo of another name: "LaTeX" is not a misspelt "late".
@@ -616,9 +669,18 @@ impl MentionIndex {
             .cloned()
             .collect();
         fuzzy_firsts.sort();
+        let fuzzy_shapes = fuzzy_firsts
+            .iter()
+            .map(|k| {
+                let chars: Vec<char> = k.chars().collect();
+                let mask = char_mask(&chars);
+                (chars, mask)
+            })
+            .collect();
         MentionIndex {
             by_first,
             fuzzy_firsts,
+            fuzzy_shapes,
             known,
             everyday,
             tag_stems,
@@ -650,12 +712,15 @@ impl MentionIndex {
             if self.by_first.contains_key(first) {
                 firsts.push((first, true));
             }
-            let tol = tolerance(first.chars().count());
+            let first_chars: Vec<char> = first.chars().collect();
+            let tol = tolerance(first_chars.len());
             if tol > 0 && !is_common(first) && !self.known.contains(first) {
-                for k in &self.fuzzy_firsts {
-                    if k != first
-                        && k.chars().count().abs_diff(first.chars().count()) <= tol
-                        && edit_distance(first, k, tol) <= tol
+                let first_mask = char_mask(&first_chars);
+                for (k, (chars, mask)) in self.fuzzy_firsts.iter().zip(&self.fuzzy_shapes) {
+                    if chars.len().abs_diff(first_chars.len()) <= tol
+                        && (mask ^ first_mask).count_ones() as usize <= 2 * tol
+                        && k != first
+                        && edit_distance_chars(&first_chars, chars, tol) <= tol
                     {
                         firsts.push((k, false));
                     }
@@ -980,6 +1045,86 @@ mod tests {
         ]));
         let v = title_variants("Dune (Dune Chronicles, #1)");
         assert_eq!(v, vec![vec!["dune".to_string()]]);
+    }
+
+    /// The full Damerau table, no cap and no early stop: what the capped
+    /// distance and the mask filter must agree with.
+    fn full_distance(a: &[char], b: &[char]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[n][m]
+    }
+
+    #[test]
+    fn capped_distance_and_mask_filter_agree_with_the_full_table() {
+        // Words over a small alphabet (with a letter outside a-z) so that
+        // near misses, transpositions and repeats are common.
+        let alphabet = ['a', 'b', 'c', 'd', 'é', '1'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut checked_near = 0;
+        for _ in 0..20_000 {
+            let a: Vec<char> = (0..next(9)).map(|_| alphabet[next(6)]).collect();
+            let mut b = a.clone();
+            for _ in 0..next(4) {
+                match next(4) {
+                    0 if !b.is_empty() => {
+                        let i = next(b.len());
+                        b.remove(i);
+                    }
+                    1 => b.insert(next(b.len() + 1), alphabet[next(6)]),
+                    2 if !b.is_empty() => {
+                        let i = next(b.len());
+                        b[i] = alphabet[next(6)];
+                    }
+                    _ if b.len() >= 2 => {
+                        let i = next(b.len() - 1);
+                        b.swap(i, i + 1);
+                    }
+                    _ => {}
+                }
+            }
+            let full = full_distance(&a, &b);
+            for cap in 0..4 {
+                assert_eq!(
+                    edit_distance_chars(&a, &b, cap),
+                    full.min(cap + 1),
+                    "{a:?} {b:?} cap {cap}"
+                );
+                if full <= cap {
+                    checked_near += 1;
+                    let differ = (char_mask(&a) ^ char_mask(&b)).count_ones() as usize;
+                    assert!(
+                        differ <= 2 * cap,
+                        "{a:?} {b:?}: the mask filter would skip a match"
+                    );
+                }
+            }
+        }
+        assert!(checked_near > 10_000, "the generator makes near pairs");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! facets: a beach read is light and gripping, a long flight wants
 //! something gripping and long, a commute something short.
 
+use std::collections::HashMap;
+
 use crate::core::facets::Facet;
 use crate::core::mentions::Word;
 
@@ -426,6 +428,24 @@ fn age_at(clause: &[Word], k: usize) -> Option<(u32, usize)> {
     }
 }
 
+/// The [`LEXICON`] phrases whose first word is `word`, in lexicon order:
+/// every word of every message is looked up, so by first word rather than
+/// by scanning the whole lexicon.
+fn phrases_starting_with(word: &str) -> &'static [usize] {
+    static BY_FIRST: std::sync::OnceLock<HashMap<&'static str, Vec<usize>>> =
+        std::sync::OnceLock::new();
+    let by_first = BY_FIRST.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, (phrase, _)) in LEXICON.iter().enumerate() {
+            if let Some(first) = phrase.first() {
+                map.entry(first).or_default().push(i);
+            }
+        }
+        map
+    });
+    by_first.get(word).map_or(&[], Vec::as_slice)
+}
+
 /// Occasions, moods and audiences in one clause, skipping words already
 /// taken by a title or creator (`named`).
 pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
@@ -494,8 +514,9 @@ pub fn find(clause: &[Word], named: &[bool]) -> Vec<Found> {
             continue;
         }
         // The longest phrase starting here.
-        let best = LEXICON
+        let best = phrases_starting_with(&clause[k].norm)
             .iter()
+            .map(|&i| &LEXICON[i])
             .filter(|(p, _)| {
                 k + p.len() <= clause.len()
                     && p.iter().enumerate().all(|(i, w)| clause[k + i].norm == *w)
@@ -550,6 +571,15 @@ mod tests {
     fn grown_up(text: &str) -> bool {
         let ws = words(text);
         find(&ws, &vec![false; ws.len()]).iter().any(|f| f.grown_up)
+    }
+
+    #[test]
+    fn every_phrase_is_found_by_its_first_word() {
+        for (i, (phrase, _)) in LEXICON.iter().enumerate() {
+            let first = phrase.first().expect("no empty phrase in the lexicon");
+            assert!(phrases_starting_with(first).contains(&i), "{phrase:?}");
+        }
+        assert!(phrases_starting_with("zebra").is_empty());
     }
 
     #[test]

@@ -36,6 +36,21 @@ async function compileEngine(url) {
   }
 }
 
+// The parts manifest (`kith split`, a .json file), read on the page the
+// moment `init` names it: its round trip then overlaps the worker's start
+// instead of following it (the worker can only fetch once its own scripts
+// are in). Null for a single-file bundle or when it cannot be read here;
+// the worker then reads it itself, from the network or its cache.
+async function readManifestText(url) {
+  try {
+    if (!/\.json([?#]|$)/.test(url.pathname)) return null;
+    const res = await fetch(url);
+    return res.ok ? await res.text() : null;
+  } catch {
+    return null;
+  }
+}
+
 export class KithClient extends EventTarget {
   /**
    * Starts the worker; nothing is downloaded until `call('init', …)`.
@@ -43,7 +58,13 @@ export class KithClient extends EventTarget {
    * asked for a sign of life (it answers at once unless it is dead or
    * stuck in one computation for that long).
    */
-  constructor(workerUrl = new URL('./kith-worker.js', import.meta.url), { patience = 8000 } = {}) {
+  /**
+   * `worker`: one already started from `workerUrl` (the widget starts it
+   * while this script is still downloading, so the worker's own scripts
+   * load one round trip sooner); its `earlyError`, if set, is an error it
+   * gave before it was handed over.
+   */
+  constructor(workerUrl = new URL('./kith-worker.js', import.meta.url), { patience = 8000, worker = null } = {}) {
     super();
     this.workerUrl = workerUrl;
     this.patience = patience;
@@ -53,18 +74,20 @@ export class KithClient extends EventTarget {
     this.restarts = 0;
     this.closed = false;
     this.engine = compileEngine(new URL('./pkg/kith_bg.wasm', new URL(workerUrl, location.href)));
-    this.start();
+    this.manifest = null;
+    this.start(worker);
     this.watch = setInterval(() => this.checkAlive(), Math.max(500, patience / 4));
   }
 
-  start() {
-    const worker = new Worker(this.workerUrl, { type: 'module' });
+  start(started = null) {
+    const worker = started || new Worker(this.workerUrl, { type: 'module' });
     this.worker = worker;
     this.alive = Date.now();
     // The compiled engine (or null) for this worker, and for a restarted one.
     this.engine.then((module) => {
       if (this.worker === worker && !this.closed) worker.postMessage({ op: 'engine', module });
     });
+    this.sendManifest(worker);
     this.worker.onmessage = (e) => {
       this.alive = Date.now();
       const m = e.data || {};
@@ -98,14 +121,31 @@ export class KithClient extends EventTarget {
       }
       this.restart(`its worker failed (${e.message || 'no reason given'})`);
     };
+    if (started && started.earlyError) {
+      const e = started.earlyError;
+      setTimeout(() => { if (this.worker === worker && worker.onerror) worker.onerror(e); }, 0);
+    }
+  }
+
+  // The manifest as the page read it (text or null), for this worker and
+  // for a restarted one.
+  sendManifest(worker) {
+    if (!this.manifest) return;
+    this.manifest.then((text) => {
+      if (this.worker === worker && !this.closed) worker.postMessage({ op: 'manifest', text });
+    });
   }
 
   /** Sends one operation; resolves with its value, rejects with its error. */
   call(op, args) {
     if (this.closed) return Promise.reject(new Error('Kith was closed'));
     if (op === 'init') {
-      args = { ...args, engineFromPage: true };
+      // The worker resolves the bundle against its own script's address.
+      const base = new URL(this.workerUrl, location.href);
+      this.manifest = readManifestText(new URL(String(args.bundle), base));
+      args = { ...args, engineFromPage: true, manifestFromPage: true };
       this.initArgs = args;
+      this.sendManifest(this.worker);
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

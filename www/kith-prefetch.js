@@ -1,8 +1,8 @@
 // The small core part of a staged bundle, fetched ahead of the wasm engine
 // into the parts cache, where the worker looks first (kith-worker.js).
-// The demo page calls it while its service worker installs, and the worker
-// while the wasm compiles, so the core part and the wasm share the link
-// instead of following each other. Only the first part's file name is read
+// The worker calls it while the wasm compiles (with the manifest the page
+// already read, when it could), so the core part and the wasm share the
+// link instead of following each other. Only the first part's file name is read
 // here; Rust checks the manifest and the part when they are loaded.
 export const PARTS_CACHE = 'kith-parts';
 
@@ -24,16 +24,21 @@ export async function genuine(bytes, sha256) {
 /**
  * Fetches the manifest at `bundle` (resolved against `base`) and the core
  * part it lists into the parts cache, calling `onProgress(loaded, total)`.
+ * `given`, when not null, is a promise of the manifest's text as the page
+ * already read it (null if it could not: then it is fetched here).
  * Resolves with the manifest's text, or null when there is nothing to
  * prefetch or it failed (the worker then downloads everything itself).
  */
-export async function prefetchCore(bundle, base, onProgress) {
-  if (!/\.json([?#]|$)/.test(bundle) || !self.caches) return null;
+export async function prefetchCore(bundle, base, onProgress, given = null) {
+  if (!/\.json([?#]|$)/.test(bundle) || !self.caches) return given ? given : null;
   try {
     const url = new URL(bundle, base);
-    const res = await fetch(url); // a page's <link rel=preload> when it is this manifest
-    if (!res.ok) return null;
-    const text = await res.text();
+    let text = given ? await given : null;
+    if (text === null) {
+      const res = await fetch(url); // a page's <link rel=preload> when it is this manifest
+      if (!res.ok) return null;
+      text = await res.text();
+    }
     const manifest = JSON.parse(text);
     const core = Array.isArray(manifest.parts) ? manifest.parts[0] : null;
     if (!core || core.part !== 'core' || typeof core.file !== 'string') return null;

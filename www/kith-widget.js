@@ -42,7 +42,23 @@
 // this origin's IndexedDB. Text from the catalog or the visitor is set with
 // textContent, never as HTML. The shadow root keeps the host's CSS out and
 // the widget's in.
-import { KithClient } from './kith-client.js';
+// The page side of the worker, fetched while the worker starts (a static
+// import would make the worker wait for it: one more round trip on every
+// visit of a page whose host asks the browser to revalidate its files).
+const CLIENT = import('./kith-client.js');
+const WORKER = new URL('./kith-worker.js', import.meta.url);
+
+// The worker, started before kith-client.js has arrived; an error it gives
+// meanwhile is kept for the client to handle.
+function startWorker() {
+  const worker = new Worker(WORKER, { type: 'module' });
+  worker.earlyError = null;
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    worker.earlyError = e;
+  }, { once: true });
+  return worker;
+}
 
 const STYLE = `
 :host { all: initial; display: block; contain: content;
@@ -119,8 +135,9 @@ class KithRecommender extends HTMLElement {
   }
 
   connectedCallback() {
-    if (this.client) return;
-    this.start();
+    if (this.client || this.starting) return;
+    this.starting = true;
+    this.start().finally(() => { this.starting = false; });
   }
 
   disconnectedCallback() {
@@ -159,7 +176,19 @@ class KithRecommender extends HTMLElement {
     this.view.append(head, bar, status);
     if (!bundle) return this.fail('the bundle attribute is missing');
     try {
-      this.client = new KithClient();
+      const worker = startWorker();
+      let KithClient;
+      try {
+        ({ KithClient } = await CLIENT);
+      } catch (err) {
+        worker.terminate();
+        throw err;
+      }
+      if (!this.isConnected) {
+        worker.terminate();
+        return;
+      }
+      this.client = new KithClient(WORKER, { worker });
       this.client.addEventListener('progress', (e) => {
         const { loaded, total } = e.detail;
         status.textContent = `Downloading… ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB (once; it stays in your browser)`;
@@ -174,6 +203,9 @@ class KithRecommender extends HTMLElement {
       const url = new URL(bundle, document.baseURI).href;
       const start = await this.client.call('init', { bundle: url, variant: this.getAttribute('variant') || undefined });
       this.info = start.info;
+      // Where the worker's start-up time went (ms since it started), for
+      // benchmarks/browser/first-visit.mjs.
+      this.timings = { ...start.timings, page: Math.round(performance.now()) };
       this.variantInUse = start.variant || null;
       if (start.variantProblem) console.warn(`kith-recommender: ${start.variantProblem}; using the default ranking`);
       this.summary = start.summary;

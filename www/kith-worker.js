@@ -43,6 +43,11 @@ const PHRASE_TOP = 3;
 // visitor's engine starts on the machine code the browser kept.
 let engineSent;
 const engineFromPage = new Promise((resolve) => { engineSent = resolve; });
+// The parts manifest as the page read it ('manifest' message: its text, or
+// null when the page could not read it), so this worker need not wait for
+// its own round trip.
+let manifestSent;
+const manifestFromPage = new Promise((resolve) => { manifestSent = resolve; });
 let phraser = null;
 let phrasing = false;
 let turn = 0;
@@ -297,12 +302,13 @@ async function loadRest(parts) {
 }
 
 const ops = {
-  async init({ bundle, variant: wanted, engineFromPage: sent }) {
+  async init({ bundle, variant: wanted, engineFromPage: sent, manifestFromPage: read }) {
     // Where the time goes (ms since the worker started), for benchmarks.
     const timings = { start: Math.round(performance.now()) };
     const mark = (name) => { timings[name] = Math.round(performance.now()); };
     // The manifest and core part download while the wasm compiles.
-    const early = prefetchCore(bundle, self.location.href, (loaded, total) => postMessage({ type: 'progress', loaded, total }));
+    const early = prefetchCore(bundle, self.location.href, (loaded, total) => postMessage({ type: 'progress', loaded, total }),
+      read ? manifestFromPage : null);
     try {
       const module = sent ? await engineFromPage : null;
       try {
@@ -479,6 +485,10 @@ onmessage = (e) => {
   }
   if (op === 'engine') {
     engineSent(e.data.module instanceof WebAssembly.Module ? e.data.module : null);
+    return;
+  }
+  if (op === 'manifest') {
+    manifestSent(typeof e.data.text === 'string' ? e.data.text : null);
     return;
   }
   lastActivity = performance.now();

@@ -88,7 +88,8 @@ async function visit(page, server, go, widget) {
   // The demo page's marks: the worker's start-up, the attaches, the first turn.
   const marks = await page.evaluate(() => {
     const d = document.body.dataset;
-    return { start: d.timings || '{}', turn: d.turnTimings || '{}', text: d.attachtext, encoder: d.attachencoder };
+    const w = document.querySelector('kith-recommender');
+    return { start: (w && w.timings ? JSON.stringify(w.timings) : d.timings) || '{}', turn: d.turnTimings || '{}', text: d.attachtext, encoder: d.attachencoder };
   });
   const timings = JSON.parse(marks.start);
   if (!widget) {

@@ -126,3 +126,41 @@ test('widget in a foreign page', async (t) => {
     await p2.close();
   });
 });
+
+test('the widget starts its worker before its client script has arrived, and the page reads the manifest', async (t) => {
+  // Round trips that overlap instead of following each other, checked by
+  // holding files back: kith-client.js until the worker script has been
+  // asked for, and the worker's own scripts until the manifest has. A
+  // widget that waited for its client script before starting the worker,
+  // or a manifest only the worker (once its scripts are in) can ask for,
+  // would never get there, and this test would time out.
+  const gate = () => { let open; const p = new Promise((r) => { open = r; }); return { p, open }; };
+  const client = gate();
+  const glue = gate();
+  const { server, requests, errors, newPage } = await session(t, {
+    hold: (p) => (p === '/www/kith-client.js' ? client.p : p === '/www/pkg/kith.js' ? glue.p : undefined),
+  });
+  const page = await newPage();
+  page.on('request', (r) => {
+    if (r.url().endsWith('/www/kith-worker.js')) client.open();
+    if (r.url().endsWith('/www/goodbooks.json')) glue.open();
+  });
+  await page.goto(`${server.url}/tests/browser/pages/bookshop.html`);
+  await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-ready'), null, { timeout: 120000 });
+  const asked = (suffix) => requests.filter((u) => new URL(u).pathname === suffix).length;
+  assert.equal(asked('/www/kith-worker.js'), 1);
+  assert.equal(asked('/www/goodbooks.json'), 1, "the worker uses the page's copy of the manifest");
+  assert.deepEqual(errors, []);
+});
+
+test('a widget whose worker cannot start tells its host, after a few tries', async (t) => {
+  const { server, requests, newPage } = await session(t, { refuse: (p) => (p === '/www/kith-worker.js' ? 404 : 0) });
+  const page = await newPage();
+  await page.goto(`${server.url}/tests/browser/pages/bookshop.html`);
+  await page.waitForFunction(() => window.kithEvents.some((e) => e.type === 'kith-error'), null, { timeout: 60000 });
+  const [error] = await events(page, 'kith-error');
+  assert.match(error.message, /Kith's engine keeps stopping/);
+  assert.match(await page.locator('kith-recommender .status').textContent(), /Recommendations are unavailable/);
+  const tries = requests.filter((u) => u.endsWith('/www/kith-worker.js')).length;
+  assert.ok(tries >= 2 && tries <= 6, `${tries} requests for the worker script`);
+});

@@ -53,16 +53,15 @@ async function readManifestText(url) {
 
 export class KithClient extends EventTarget {
   /**
-   * Starts the worker; nothing is downloaded until `call('init', …)`.
+   * Starts the worker and compiles the engine's wasm; the bundle is read
+   * only from `call('init', …)` on.
    * `patience` (ms): how long a request may wait before the worker is
    * asked for a sign of life (it answers at once unless it is dead or
-   * stuck in one computation for that long).
-   */
-  /**
-   * `worker`: one already started from `workerUrl` (the widget starts it
-   * while this script is still downloading, so the worker's own scripts
-   * load one round trip sooner); its `earlyError`, if set, is an error it
-   * gave before it was handed over.
+   * stuck in one computation for that long). `worker`: one already
+   * started from `workerUrl` (the widget starts it while this script is
+   * still downloading, so the worker's own scripts load one round trip
+   * sooner); its `earlyError`, if set, is an error it gave before it was
+   * handed over.
    */
   constructor(workerUrl = new URL('./kith-worker.js', import.meta.url), { patience = 8000, worker = null } = {}) {
     super();

@@ -22,7 +22,6 @@ pub mod kernels;
 
 use std::io::Cursor;
 
-use candle_core::quantized::gguf_file;
 #[cfg(not(target_arch = "wasm32"))]
 use candle_core::{Device, Tensor};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
@@ -117,9 +116,7 @@ impl Encoder {
     /// Loads an encoder, holding linear weights as `weights` says.
     pub fn from_gguf_bytes_with(bytes: &[u8], weights: WeightMode) -> Result<Self, EncoderError> {
         let mut reader = Cursor::new(bytes);
-        let content = gguf_file::Content::read(&mut reader)
-            .map_err(|e| EncoderError::Format(format!("not a GGUF file: {e}")))?;
-        gguf::check_tensor_table(&content, bytes.len() as u64).map_err(EncoderError::Format)?;
+        let content = gguf::read_content(bytes).map_err(EncoderError::Format)?;
         let config = gguf::read_config(&content)?;
         let tokenizer_json = gguf::read_string(&content, gguf::KEY_TOKENIZER)?;
         let mut tokenizer = Tokenizer::from_bytes(encoding_only(&tokenizer_json)?)

@@ -9,7 +9,6 @@ pub mod tokenizer;
 
 use std::io::Cursor;
 
-use candle_core::quantized::gguf_file;
 use tokenizers::Tokenizer;
 
 pub use model::{Llama, LlamaConfig};
@@ -78,10 +77,7 @@ impl Llm {
     /// Loads a llama GGUF (weights, vocabulary and merges) from its bytes.
     pub fn from_gguf_bytes(bytes: &[u8]) -> Result<Llm, LlmError> {
         let mut r = Cursor::new(bytes);
-        let content = gguf_file::Content::read(&mut r)
-            .map_err(|e| LlmError::Format(format!("not a GGUF file: {e}")))?;
-        crate::core::encoder::gguf::check_tensor_table(&content, bytes.len() as u64)
-            .map_err(LlmError::Format)?;
+        let content = crate::core::encoder::gguf::read_content(bytes).map_err(LlmError::Format)?;
         let tokenizer = tokenizer::from_gguf(&content)?;
         let model = Llama::load(&content, &mut r)?;
         let mut stop = Vec::new();

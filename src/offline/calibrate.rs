@@ -631,6 +631,20 @@ impl Search<'_> {
 mod tests {
     use super::*;
 
+    /// A search over no folds whose deadline has passed: it only replays
+    /// `trials` (an unscored configuration is skipped, not trained).
+    fn replaying(features: &ItemFeatures, trials: Vec<Trial>) -> Search<'_> {
+        Search {
+            folds: &[],
+            features,
+            k: 10,
+            deadline: Instant::now(),
+            preferred: None,
+            trials,
+            complete: true,
+        }
+    }
+
     /// Two groups of users, each liking its own half of the items, plus noise.
     fn two_groups(users: u32, items: u32) -> SparseMatrix {
         let half = items / 2;
@@ -708,21 +722,16 @@ mod tests {
             iterations: 5,
             ..AlsParams::default()
         };
-        let search = Search {
-            folds: &[],
-            features: &features,
-            k: 10,
-            deadline: Instant::now(),
-            preferred: None,
-            trials: vec![Trial {
+        let search = replaying(
+            &features,
+            vec![Trial {
                 params: small,
                 ndcg: 0.1,
                 std_error: 0.0,
                 folds: 1,
                 seconds: 2.0,
             }],
-            complete: true,
-        };
+        );
         let big = AlsParams {
             dim: 64,
             iterations: 10,
@@ -752,19 +761,17 @@ mod tests {
             seconds: 1.0,
         };
         let mut search = Search {
-            folds: &[],
-            features: &features,
-            k: 10,
-            deadline: Instant::now(),
             preferred: Some(winner),
-            // Better on the screening fold, worse on every fold.
-            trials: vec![
-                trial(winner, 0.2295, 1),
-                trial(step, 0.2323, 1),
-                trial(winner, 0.2445, 5),
-                trial(step, 0.2429, 5),
-            ],
-            complete: true,
+            ..replaying(
+                &features,
+                // Better on the screening fold, worse on every fold.
+                vec![
+                    trial(winner, 0.2295, 1),
+                    trial(step, 0.2323, 1),
+                    trial(winner, 0.2445, 5),
+                    trial(step, 0.2429, 5),
+                ],
+            )
         };
         search.prefer_if_confirmed(&step, &winner, 5);
         assert_eq!(search.preferred, Some(winner));
@@ -793,21 +800,16 @@ mod tests {
         let strong = 100.0 * 10f32.sqrt();
         // Debian's screening fold: 128 factors lose at λ 100, gain 2.5% at
         // λ 316; 256 factors gain at neither.
-        let mut search = Search {
-            folds: &[],
-            features: &features,
-            k: 10,
-            deadline: Instant::now(),
-            preferred: None,
-            trials: vec![
+        let mut search = replaying(
+            &features,
+            vec![
                 trial(at(64, 100.0), 0.3004),
                 trial(at(128, 100.0), 0.2991),
                 trial(at(128, strong), 0.3080),
                 trial(at(256, strong), 0.3102),
                 trial(at(256, strong * 10f32.sqrt()), 0.2666),
             ],
-            complete: true,
-        };
+        );
         let chosen = search
             .doubled_while_gaining(at(64, 100.0), 512, &mut |_, _, _| {})
             .unwrap();
@@ -848,16 +850,11 @@ mod tests {
             folds: 1,
             seconds,
         };
-        let mut search = Search {
-            folds: &[],
-            features: &features,
-            k: 10,
-            deadline: Instant::now(),
-            preferred: None,
+        let mut search = replaying(
+            &features,
             // Doubling the dimension cost 2×: linear growth.
-            trials: vec![at(64, 10.0), at(128, 20.0)],
-            complete: true,
-        };
+            vec![at(64, 10.0), at(128, 20.0)],
+        );
         let next = AlsParams {
             dim: 256,
             iterations: 10,

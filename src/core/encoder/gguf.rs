@@ -74,8 +74,8 @@ pub fn check_alignment(bytes: &[u8]) -> Result<(), String> {
     for _ in 0..entries {
         let key = w.string().map_err(|e| bad(&e))?;
         let ty = w.u32().map_err(|e| bad(&e))?;
-        let value = w.value(ty, 0).map_err(|e| bad(&e))?;
-        if key == KEY_ALIGNMENT && value == Some(0) {
+        let zero = w.skip_value(ty, 0).map_err(|e| bad(&e))?;
+        if key == KEY_ALIGNMENT && zero {
             return Err("GGUF general.alignment is 0 (it must be a power of two)".into());
         }
     }
@@ -126,35 +126,22 @@ impl<'a> MetadataWalk<'a> {
         Ok(s)
     }
 
-    /// Skips one value of GGUF type `ty`; the value of the integer types
+    /// Skips one value of GGUF type `ty`; true when it is a zero of a type
     /// candle reads an alignment from (u8, i8, u16, i16, u32, i32).
-    fn value(&mut self, ty: u32, depth: usize) -> Result<Option<i64>, String> {
-        let int = |b: &[u8], signed: bool| -> i64 {
-            let mut raw = [0u8; 8];
-            raw[..b.len()].copy_from_slice(b);
-            let v = u64::from_le_bytes(raw);
-            let bits = 8 * b.len() as u32;
-            if signed && bits < 64 && v >> (bits - 1) & 1 == 1 {
-                (v | (u64::MAX << bits)) as i64
-            } else {
-                v as i64
-            }
-        };
+    fn skip_value(&mut self, ty: u32, depth: usize) -> Result<bool, String> {
+        if depth > MAX_DEPTH {
+            return Err("arrays nested too deeply".into());
+        }
+        let zero = |b: &[u8]| b.iter().all(|&x| x == 0);
         Ok(match ty {
-            0 => Some(int(self.take(1)?, false)),
-            1 => Some(int(self.take(1)?, true)),
-            2 => Some(int(self.take(2)?, false)),
-            3 => Some(int(self.take(2)?, true)),
-            4 => Some(int(self.take(4)?, false)),
-            5 => Some(int(self.take(4)?, true)),
-            6 => self.take(4).map(|_| None)?,
-            7 => self.take(1).map(|_| None)?,
-            8 => self.string().map(|_| None)?,
-            10..=12 => self.take(8).map(|_| None)?,
+            0 | 1 => zero(self.take(1)?),
+            2 | 3 => zero(self.take(2)?),
+            4 | 5 => zero(self.take(4)?),
+            6 => self.take(4).map(|_| false)?,
+            7 => self.take(1).map(|_| false)?,
+            8 => self.string().map(|_| false)?,
+            10..=12 => self.take(8).map(|_| false)?,
             9 => {
-                if depth >= MAX_DEPTH {
-                    return Err("arrays nested too deeply".into());
-                }
                 let element = self.u32()?;
                 let n = self.length()?;
                 // Every element takes at least one byte: a count beyond the
@@ -163,9 +150,9 @@ impl<'a> MetadataWalk<'a> {
                     return Err(format!("an array of {n} values in a shorter file"));
                 }
                 for _ in 0..n {
-                    self.value(element, depth + 1)?;
+                    self.skip_value(element, depth + 1)?;
                 }
-                None
+                false
             }
             other => return Err(format!("unknown value type {other}")),
         })
